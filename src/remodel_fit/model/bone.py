@@ -71,7 +71,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         Parameter("gr_ls", 0.14, "1", "lumbar spine: exponent of resorption (OCa/OCa0)", BMD_SRC, group="bmd"),
         Parameter("kout_th", 5e-3, "1/d", "total-hip BMD turnover rate", HIP_SRC, group="bmd"),
         Parameter("gf_th", 0.03, "1", "total hip: exponent of formation (OBa/OBa0)", HIP_SRC, group="bmd"),
-        Parameter("gr_th", 0.08, "1", "total hip: exponent of resorption (OCa/OCa0)", HIP_SRC, group="bmd"),
+        Parameter("gr_th", 0.055, "1", "total hip: exponent of resorption (OCa/OCa0)", HIP_SRC, group="bmd"),
     )
 )
 

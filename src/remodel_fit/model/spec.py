@@ -14,11 +14,13 @@ from typing import Literal
 import jax.numpy as jnp
 import numpy as np
 
+from ..errors import RemodelFitError
+
 Params = dict[str, jnp.ndarray]
 """Parameter values keyed by name (scalars, or equal-shaped arrays under vmap)."""
 
 
-class ModelError(ValueError):
+class ModelError(RemodelFitError):
     """A bad parameter, input or observable for a model: the message says which and why."""
 
 

@@ -1,0 +1,65 @@
+"""The in-memory form of a dataset that inference and plots consume.
+
+Measurements are kept long (one row per value) with integer indices into subjects,
+a shared sorted time grid and observables, so a model is solved once per subject on
+the grid (``vmap`` over subjects) and predictions are gathered at the indices.
+Inputs are per-subject schedules stacked along a leading subject axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+
+from ..model.inputs import DoseSchedule, LevelSchedule
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Arrays for one model fit.
+
+    - ``subjects`` / ``groups``: subject ids and each subject's group (same length).
+    - ``times``: sorted unique measurement times (days), starting at 0.
+    - ``observables``: observable names that occur, in model order.
+    - ``subject_index``, ``time_index``, ``observable_index``: per measurement.
+    - ``values``: measured values; ``sd``: given standard deviation or NaN.
+    - ``inputs``: input name -> schedule whose arrays have a leading subject axis.
+    """
+
+    subjects: tuple[str, ...]
+    groups: tuple[str, ...]
+    times: np.ndarray
+    observables: tuple[str, ...]
+    subject_index: np.ndarray
+    time_index: np.ndarray
+    observable_index: np.ndarray
+    values: np.ndarray
+    sd: np.ndarray
+    inputs: dict[str, LevelSchedule | DoseSchedule] = field(default_factory=dict)
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def n_measurements(self) -> int:
+        return int(self.values.shape[0])
+
+    def subject_inputs(self, i: int) -> dict[str, LevelSchedule | DoseSchedule]:
+        """The schedules of subject ``i`` (no leading axis)."""
+        return jax.tree_util.tree_map(lambda a: a[i], self.inputs)
+
+    def equals(self, other: Dataset) -> bool:
+        """Exact equality of every array and name (for round-trip tests)."""
+        if (self.subjects, self.groups, self.observables) != (other.subjects, other.groups, other.observables):
+            return False
+        arrays = ("times", "subject_index", "time_index", "observable_index", "values", "sd")
+        if not all(np.array_equal(getattr(self, a), getattr(other, a), equal_nan=True) for a in arrays):
+            return False
+        if set(self.inputs) != set(other.inputs):
+            return False
+        leaves_a = jax.tree_util.tree_leaves(self.inputs)
+        leaves_b = jax.tree_util.tree_leaves(other.inputs)
+        return all(np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True) for x, y in zip(leaves_a, leaves_b))
