@@ -1,0 +1,81 @@
+"""``remodel-fit diagnose``: summary, gates, recovery scores and figures of one fit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+OUTPUTS = ("summary.csv", "summary.md", "gates.json", "gates.md")
+"""Tables always written; with ``--truth`` also recovery.csv and coverage.json; plus one PNG a figure."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("diagnose", help="diagnostics, gates and figures of a fit (InferenceData netCDF)")
+    p.add_argument("--idata", required=True, type=Path, help="results/fit/<name>/idata.nc")
+    p.add_argument("--outdir", required=True, type=Path, help="results/diagnose/<name>")
+    p.add_argument("--truth", type=Path, help="JSON of true parameters (synthetic data): score the recovery")
+    p.add_argument("--fail-on-gate", action="store_true", help="exit 2 (after writing everything) if a gate fails")
+    p.add_argument("--rhat-max", type=float, default=1.01)
+    p.add_argument("--ess-min", type=float, default=400)
+    p.add_argument("--max-divergences", type=int, default=0)
+    p.add_argument("--max-failed-solves", type=int, default=0)
+    p.add_argument("--no-figures", action="store_true", help="tables and gates only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import arviz as az
+
+    from .. import diagnostics
+    from ..errors import DataError, GateError
+    from ..io import save_figure, write_csv, write_json
+    from ..report import fit_plots, tables
+
+    if not args.idata.is_file():
+        raise FileNotFoundError(2, "no such file", str(args.idata))
+    truth = None
+    if args.truth is not None:
+        try:
+            truth = json.loads(args.truth.read_text())
+        except json.JSONDecodeError as err:
+            raise DataError(f"{args.truth}: line {err.lineno}: not valid JSON ({err.msg})") from None
+    idata = az.from_netcdf(args.idata)
+    out = args.outdir
+
+    table = diagnostics.summary(idata)
+    report = diagnostics.gates(idata, rhat_max=args.rhat_max, ess_min=args.ess_min,
+                               max_divergences=args.max_divergences, max_failed_solves=args.max_failed_solves)
+    report["idata"] = str(args.idata)
+    write_csv(out / "summary.csv", table)
+    _write_text(out / "summary.md", tables.summary_markdown(table))
+    write_json(out / "gates.json", report)
+    _write_text(out / "gates.md", tables.gates_markdown(report))
+    if truth is not None:
+        try:
+            recovery = diagnostics.score_recovery(idata, truth)
+        except DataError as err:
+            raise DataError(f"{args.truth}: {err}") from None
+        write_csv(out / "recovery.csv", recovery)
+        write_json(out / "coverage.json", diagnostics.coverage(recovery))
+    if not args.no_figures:
+        write_csv(out / "ppc_bands.csv", diagnostics.predictive_bands(idata))
+        for name, plot in fit_plots.FIGURES.items():
+            fig = plot(idata, truth=truth) if name == "prior_posterior" else plot(idata)
+            save_figure(out / f"{name}.png", fig)
+
+    verdict = "passed" if report["passed"] else "FAILED"
+    print(f"diagnose {args.idata}: gates {verdict} ({diagnostics.gate_message(report)}); wrote {out}")
+    if args.fail_on_gate and not report["passed"]:
+        raise GateError(f"{args.idata}: {diagnostics.gate_message(report)}; see {out / 'gates.json'}")
+    return 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    from ..io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

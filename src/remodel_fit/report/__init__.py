@@ -1,0 +1,1 @@
+"""Report building blocks: figures of a fit (:mod:`.fit_plots`) and tables (:mod:`.tables`)."""
