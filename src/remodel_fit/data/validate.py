@@ -423,9 +423,10 @@ def _listing(items) -> str:
 
 
 def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
+    drug = name.endswith("_mg")
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.85 if drug else 0.6)
     if close:
         return f" (did you mean {close[0]!r}?)"
-    if name.endswith("_mg"):
-        return " (a drug this model does not support; drop its rows, e.g. read_arms(..., drugs=['denosumab']))"
+    if drug:
+        return " (a drug this model has no input for: drop its rows, e.g. read_arms(..., drugs=['denosumab']))"
     return ""

@@ -1,0 +1,128 @@
+"""Reader of the digitised clinical-trial arms (``../shared/data/clinical``, see its README).
+
+One arm file ``looker1998_and_<trial>_<arm>.csv`` -> tidy measurement and condition tables
+with ``subject = group = <arm name>`` (the file name without ``looker1998_and_`` and ``.csv``).
+
+- **Time.** ``Time (days)`` is the cohort's age. The trial baseline ``t0`` is the first
+  *trial row*: the first row with anything besides the Looker 1998 ageing curve (an error
+  bar, a marker or a medication entry). In every arm dosed from baseline this is the day of
+  the first dose; in arms that start on placebo (e.g. placebo -> denosumab) it is the
+  placebo baseline, so the later first dose falls at t > 0 instead of baseline visits
+  getting negative times. ``time_days = Time (days) - t0``; the ageing rows before it are dropped.
+- **BMD.** ``BMD total hip`` divided by its value at ``t0`` -> ``bmd_th_rel`` (1 at baseline).
+- **Markers.** ``CTX``, ``P1NP``, ``BSAP`` (already relative to baseline) -> ``ctx_rel``,
+  ``p1np_rel``, ``bsap_rel``.
+- **Standard deviation.** ``sd = (Error high - Error low) / 2`` (the bars are mostly
+  mean +/- SE, so this is the standard error of the mean), scaled like its value; NaN where
+  no bar was published and where the bar has zero width (the baseline normalisation point).
+- **Doses.** ``Medication: <Drug> (mg)`` cells > 0 -> condition rows with input
+  ``<drug>_mg`` (e.g. ``denosumab_mg``). Drugs the bone_inflammation model has no input
+  for (romosozumab, blosozumab, alendronate) keep their rows, named the same way; pass
+  ``drugs=["denosumab"]`` to keep only supported ones (validation rejects the others).
+  Zero cells (placebo) are not doses and are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .tables import CONDITION_COLUMNS, GROUP, INPUT, MEASUREMENT_COLUMNS, OBSERVABLE, SD, SUBJECT, TIME, UNIT, VALUE
+
+DEFAULT_DIRS: tuple[str, ...] = ("/work/shared/data/clinical", "../shared/data/clinical")
+DEFAULT_PATTERN = "looker1998_and_mcclung2006_*"
+TIME_COLUMN = "Time (days)"
+BMD_COLUMN = "BMD total hip"
+OBSERVABLES: dict[str, str] = {BMD_COLUMN: "bmd_th_rel", "CTX": "ctx_rel", "P1NP": "p1np_rel", "BSAP": "bsap_rel"}
+PREFIX = "looker1998_and_"
+_MEDICATION = re.compile(r"^Medication:\s*(?P<drug>[^(]+?)\s*\((?P<unit>[^)]+)\)$")
+
+
+def arm_name(path: str | os.PathLike) -> str:
+    """``looker1998_and_mcclung2006_denosumab_60_q6m.csv`` -> ``mcclung2006_denosumab_60_q6m``."""
+    stem = Path(path).stem
+    return stem[len(PREFIX):] if stem.startswith(PREFIX) else stem
+
+
+def find_clinical_dir(candidates: Iterable[str | os.PathLike] = DEFAULT_DIRS, root: str | os.PathLike | None = None) -> Path | None:
+    """The first existing clinical directory (relative ones resolved against ``root`` or the cwd)."""
+    for c in candidates:
+        path = Path(c) if Path(c).is_absolute() or root is None else Path(root) / c
+        if path.is_dir():
+            return path
+    return None
+
+
+def read_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One arm -> (measurements, conditions) tidy tables; ``drugs`` filters dose inputs (lower case)."""
+    path = Path(path)
+    arm = arm_name(path)
+    raw = pd.read_csv(path)
+    if TIME_COLUMN not in raw.columns or BMD_COLUMN not in raw.columns:
+        raise DataError(f"{path}: line 1, column {TIME_COLUMN!r}: not a clinical arm file; expected the columns "
+                        f"{TIME_COLUMN!r} and {BMD_COLUMN!r} (see the clinical README)")
+    raw = raw.drop(columns=[c for c in raw.columns if c.startswith("Unnamed")])
+    medication = {c: m for c in raw.columns if (m := _MEDICATION.match(c))}
+    trial_cols = [c for c in raw.columns if c not in (TIME_COLUMN, BMD_COLUMN)]
+    trial = raw[trial_cols].notna().any(axis=1).to_numpy()
+    if not trial.any():
+        raise DataError(f"{path}: no trial rows (only the ageing curve); expected markers, error bars or doses")
+    start = int(np.argmax(trial))
+    t0 = float(raw[TIME_COLUMN].iloc[start])
+    data = raw.iloc[start:].reset_index(drop=True)
+    time = data[TIME_COLUMN].to_numpy(float) - t0
+    bmd0 = float(data[BMD_COLUMN].iloc[0])
+
+    rows = []
+    for column, observable in OBSERVABLES.items():
+        if column not in data.columns:
+            continue
+        scale = bmd0 if column == BMD_COLUMN else 1.0
+        value = data[column].to_numpy(float) / scale
+        low = data.get(f"Error low: {column}", pd.Series(np.nan, index=data.index)).to_numpy(float)
+        high = data.get(f"Error high: {column}", pd.Series(np.nan, index=data.index)).to_numpy(float)
+        sd = (high - low) / 2.0 / scale
+        sd = np.where(sd > 0, sd, np.nan)
+        for t, v, s in zip(time, value, sd):
+            if np.isfinite(v):
+                rows.append({SUBJECT: arm, GROUP: arm, TIME: t, OBSERVABLE: observable, VALUE: v, SD: s, UNIT: "1"})
+    measurements = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
+    measurements = measurements.sort_values([TIME, OBSERVABLE], kind="stable").reset_index(drop=True)
+
+    keep = None if drugs is None else {d.lower() for d in drugs}
+    dose_rows = []
+    for column, match in medication.items():
+        drug, unit = match["drug"].strip().lower(), match["unit"].strip().lower()
+        if keep is not None and drug not in keep:
+            continue
+        amount = data[column].to_numpy(float)
+        dose_rows += [{SUBJECT: arm, GROUP: arm, TIME: t, INPUT: f"{drug}_{unit}", VALUE: a}
+                      for t, a in zip(time, amount) if np.isfinite(a) and a > 0]
+    conditions = pd.DataFrame(dose_rows, columns=list(CONDITION_COLUMNS))
+    conditions = conditions.sort_values([INPUT, TIME], kind="stable").reset_index(drop=True)
+    return measurements, conditions
+
+
+def read_arms(
+    clinical_dir: str | os.PathLike, pattern: str = DEFAULT_PATTERN, *, drugs: Iterable[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every arm matching ``pattern`` (a glob, ``.csv`` added) in ``clinical_dir``, concatenated."""
+    clinical_dir = Path(clinical_dir)
+    if not clinical_dir.is_dir():
+        raise DataError(f"{clinical_dir}: clinical directory not found; expected the digitised trial arms "
+                        "(set data.clinical_dir in the config)")
+    glob = pattern if pattern.endswith(".csv") else f"{pattern}.csv"
+    paths = sorted(clinical_dir.glob(glob))
+    if not paths:
+        raise DataError(f"{clinical_dir}: no arm file matches {glob!r}; expected e.g. {DEFAULT_PATTERN}.csv")
+    drugs = None if drugs is None else list(drugs)
+    parts = [read_arm(p, drugs=drugs) for p in paths]
+    measurements = pd.concat([m for m, _ in parts], ignore_index=True)
+    conditions = pd.concat([c for _, c in parts], ignore_index=True)
+    return measurements, conditions
