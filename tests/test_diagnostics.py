@@ -160,9 +160,11 @@ def test_score_recovery_coverage_on_a_constructed_case():
     # uniform draws on [0, 100]: 50% interval [25, 75], 90% interval [5, 95]
     grid = np.linspace(0.0, 100.0, 2001)[:2000].reshape(4, 500)
     draws = {"a": grid, "b": grid, "c": grid, "k_out_subject": np.repeat(grid[..., None], 4, axis=-1)}
-    truth = {"a": 50.0, "b": 80.0, "c": 99.0, "not_fitted": 1.0,
-             "subjects": {"h1": {"k_out": 10.0}, "h2": {"k_out": 60.0}, "i1": {"k_out": 3.0},
-                          "i2": {"k_out": 90.0}}}
+    # the synthetic cohort's truth.json layout
+    truth = {"model": "bone_inflammation", "seed": 1, "population": {"a": 50.0, "b": 80.0, "not_fitted": 1.0},
+             "c": 99.0,
+             "subjects": {s: {"group": g, "parameters": {"k_out": v}, "inputs": {"tnf": 5.0}}
+                          for s, g, v in zip(SUBJECTS, GROUPS, [10.0, 60.0, 3.0, 90.0])}}
     rec = diagnostics.score_recovery(make_idata(draws), truth).set_index(["parameter", "subject"])
     assert len(rec) == 3 + 4
     assert rec.loc[("a", ""), "inside_50"] and rec.loc[("a", ""), "inside_90"]
@@ -177,6 +179,14 @@ def test_score_recovery_coverage_on_a_constructed_case():
     assert cov["subject"]["inside_50"] == 0.25 and cov["subject"]["inside_90"] == 0.75
     assert cov["all"]["n"] == 7 and cov["all"]["inside_90"] == pytest.approx(5 / 7)
     assert sorted(cov["outside_90"]) == ["c", "k_out_subject[i1]"]
+
+
+def test_normalise_truth_maps_synthetic_layout_to_posterior_names():
+    flat = diagnostics.normalise_truth({
+        "model": "m", "population": {"k_out": 0.01}, "random_effects_sd": {"k_out": 0.2},
+        "noise_cv": {"ctx_rel": 0.2}, "subjects": {"h1": {"group": "healthy", "parameters": {"k_out": 0.011}}}})
+    assert flat.pop("k_out_subject") == {"h1": 0.011}
+    assert flat == pytest.approx({"k_out": 0.01, "k_out_sd": 0.2, "sigma_ctx_rel": np.sqrt(np.log(1.04))})
 
 
 def test_score_recovery_accepts_subject_list_and_rejects_unrelated_truth(good):

@@ -132,23 +132,36 @@ def _fmt(value: Any) -> str:
 
 
 def normalise_truth(truth: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten the accepted truth layouts to ``name -> float`` and ``P_subject -> {subject: float}``.
+    """Flatten a truth file to posterior names: ``name -> float`` and ``P_subject -> {subject: float}``.
 
-    Accepted: a flat mapping (``{"k": 1.0, "P_subject": {"s1": 0.9, ...}}``), the same under a
-    ``"parameters"`` key, and per-subject truths as ``{"subjects": {"s1": {"P": 0.9}}}``.
+    Accepts a flat mapping (``{"k": 1.0, "P_subject": {"s1": 0.9}}``) and the synthetic cohort's
+    ``truth.json``: ``population`` (or ``parameters``) values; ``subjects`` as
+    ``{s: {"parameters": {P: v}}}`` (or ``{s: {P: v}}``) giving ``P_subject``;
+    ``random_effects_sd`` ``{P: sd}`` giving ``P_sd``; ``noise_cv`` ``{obs: cv}`` giving the
+    log-normal ``sigma_<obs> = sqrt(log(1 + cv^2))``. Non-numeric entries are dropped.
     """
     flat: dict[str, Any] = {}
     for key, value in truth.items():
-        if key == "parameters" and isinstance(value, Mapping):
+        if key in ("population", "parameters") and isinstance(value, Mapping):
             flat.update(normalise_truth(value))
         elif key in ("subjects", "subject_parameters") and isinstance(value, Mapping):
-            for subject, params in value.items():
-                if isinstance(params, Mapping):
-                    for p, v in params.items():
-                        flat.setdefault(f"{p}_subject", {})[str(subject)] = v
-        else:
+            for subject, entry in value.items():
+                params = entry.get("parameters", entry) if isinstance(entry, Mapping) else {}
+                for p, v in params.items():
+                    if _is_number(v):
+                        flat.setdefault(f"{p}_subject", {})[str(subject)] = float(v)
+        elif key == "random_effects_sd" and isinstance(value, Mapping):
+            flat.update({f"{p}_sd": float(v) for p, v in value.items() if _is_number(v)})
+        elif key == "noise_cv" and isinstance(value, Mapping):
+            flat.update({f"sigma_{o}": math.sqrt(math.log1p(float(cv) ** 2)) for o, cv in value.items()
+                         if _is_number(cv)})
+        elif _is_number(value) or isinstance(value, (Mapping, list, tuple)):
             flat[key] = value
     return flat
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def score_recovery(idata: az.InferenceData, truth: Mapping[str, Any]) -> pd.DataFrame:
