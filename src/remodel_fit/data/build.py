@@ -92,3 +92,26 @@ def build_inputs(
             per_subject.append(make(t, v, length=length))
         out[spec.name] = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *per_subject)
     return out
+
+
+def summarise(dataset: Dataset, table: pd.DataFrame, model: Model, **files) -> dict:
+    """What a validated dataset holds, with a one-line description under ``line``."""
+    groups = dict(pd.Series(dataset.groups).value_counts(sort=False))
+    per_obs = dict(table[OBSERVABLE].value_counts(sort=False))
+    line = (
+        f"{files.get('measurements') or 'measurements'}: ok: {dataset.n_subjects} subjects in {len(groups)} groups "
+        f"({', '.join(f'{g} {n}' for g, n in groups.items())}), {dataset.n_measurements} measurements of "
+        f"{len(dataset.observables)} observables at {len(dataset.times)} times"
+        + (f"; inputs {', '.join(dataset.inputs)}" if dataset.inputs else "; no inputs")
+    )
+    return {
+        "line": line,
+        "model": model.name,
+        "files": {k: (str(v) if v is not None else None) for k, v in files.items()},
+        "subjects": dataset.n_subjects,
+        "groups": {str(g): int(n) for g, n in groups.items()},
+        "measurements": dataset.n_measurements,
+        "observables": {o: int(per_obs[o]) for o in dataset.observables},
+        "times": dataset.times.tolist(),
+        "inputs": list(dataset.inputs),
+    }

@@ -1,0 +1,40 @@
+"""``remodel-fit read-clinical``: digitised clinical-trial arms -> tidy measurement and condition tables."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("read-clinical", help="clinical-trial arms (CSV) -> tidy measurements.csv, conditions.csv")
+    parser.add_argument("--clinical-dir", required=True, help="directory of arm files (never copied into the repo)")
+    parser.add_argument("--pattern", default="looker1998_and_mcclung2006_*", help="glob of arm files (.csv added)")
+    parser.add_argument("--model", default="bone_inflammation", help="validate the tables against this model")
+    parser.add_argument("--drugs", nargs="*", default=None,
+                        help="drugs whose doses to keep (default: those the model has a dose input for)")
+    parser.add_argument("--outdir", default="results/data/clinical")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..data.clinical import read_arms
+    from ..data.tables import write_table
+    from ..data.validate import validate_conditions, validate_measurements
+    from ..model import get_model
+
+    model = get_model(args.model)
+    drugs = args.drugs
+    if drugs is None:
+        drugs = [i.name.removesuffix("_mg") for i in model.inputs if i.kind == "dose" and i.name.endswith("_mg")]
+    meas, cond = read_arms(args.clinical_dir, args.pattern, drugs=drugs)
+    checked = validate_measurements(meas, model, "<clinical measurements>")
+    if not cond.empty:
+        validate_conditions(cond, model, checked, "<clinical conditions>", "<clinical measurements>")
+    outdir = Path(args.outdir)
+    write_table(outdir / "measurements.csv", meas)
+    write_table(outdir / "conditions.csv", cond)
+    print(f"{outdir}: {meas['subject'].nunique()} arms, {len(meas)} measurements, {len(cond)} doses "
+          f"({', '.join(sorted(cond['input'].unique())) or 'none'})")
+    return 0
