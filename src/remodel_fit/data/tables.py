@@ -88,10 +88,12 @@ def read_table(path: str | os.PathLike, kind: str = "measurements") -> pd.DataFr
         counts = {d: header[0].count(d) for d in _DELIMITERS if d != sep}
         other = max(counts, key=counts.get)
         if counts[other]:
+            name, fix = ("CSV", "commas") if sep == "," else ("TSV", "tabs")
+            rename = {",": " or name the file .csv", "\t": " or name the file .tsv"}.get(other, "")
             raise DataError(
                 f"{path}: line 1, column {header[0][:40]!r}: the header is one column split by "
                 f"{_DELIMITERS[other]}s ({other!r}); expected {_DELIMITERS[sep]}-separated columns "
-                f"(save as {'TSV' if sep == chr(9) else 'CSV'} with {_DELIMITERS[sep]}s, or name the file .{'csv' if other == ',' else 'tsv'})"
+                f"(save as {name} with {fix}{rename})"
             )
     frame = pd.read_csv(
         path, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"

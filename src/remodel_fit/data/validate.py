@@ -219,9 +219,8 @@ def validate_config(section: Mapping | None, schema: str, key: str, file: str | 
             extra = sorted(set(err.instance) - set(known))
             raise ConfigError(f"{file}: key '{path}.{extra[0]}': unknown key{_did_you_mean(extra[0], known)}; "
                               f"expected one of {_listing(known)}")
-        if err.validator == "propertyNames":
-            allowed = err.schema["propertyNames"]["enum"]
-            bad = [k for k in err.instance if k not in allowed][0]
+        if "propertyNames" in err.schema_path:
+            allowed, bad = err.validator_value, err.instance
             raise ConfigError(f"{file}: key '{path}.{bad}': unknown key{_did_you_mean(bad, allowed)}; "
                               f"expected one of {_listing(allowed)}")
         raise ConfigError(f"{file}: key '{path}': {_config_problem(err)}; expected {_config_expected(err)}")
@@ -317,12 +316,13 @@ def _parse_number(text: str):
         return text
 
 
-def _cell_problem(raw, value) -> str:
+def _cell_problem(raw) -> str:
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw == "":
         return "empty cell"
-    if isinstance(value, float) and math.isnan(value):
+    number = _parse_number(raw)
+    if isinstance(number, float) and math.isnan(number):
         return f"{raw!r} is NaN"
-    if isinstance(value, float) and math.isinf(value):
+    if isinstance(number, float) and math.isinf(number):
         return f"{raw!r} is not finite"
     return f"{raw!r} is not a number"
 
@@ -370,7 +370,7 @@ def _column(err) -> str:
 
 def _problem(err, col: str, raw, value) -> str:
     if err.validator == "type":
-        return _cell_problem(raw, value) if col in NUMERIC else f"{raw!r} is not text"
+        return _cell_problem(raw) if col in NUMERIC else f"{raw!r} is not text"
     if err.validator == "enum":
         return f"unknown {col} {value!r}{_did_you_mean(str(value), [str(x) for x in err.validator_value])}"
     if err.validator == "minimum":
