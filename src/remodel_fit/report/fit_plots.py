@@ -20,6 +20,7 @@ from ..diagnostics import normalise_truth, predictive_bands
 
 CYTOKINE_PATTERN = r"^(tnf|il1|il6)_"
 MAX_PAIR = 8
+DAYS_PER_MONTH = 365.25 / 12
 _SAMPLE_DIMS = ("chain", "draw")
 
 
@@ -44,19 +45,24 @@ def rank(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> Fig
 def pair(idata: az.InferenceData, pattern: str = CYTOKINE_PATTERN) -> Figure:
     """Pair plot (log10 of positive values) of the parameters matching ``pattern``, divergences in red.
 
-    Without such parameters, the first ``MAX_PAIR`` population parameters (not noise SDs).
+    At most ``MAX_PAIR`` of them; without such parameters, the first population parameters
+    (not noise SDs).
     """
     names = [n for n in population_variables(idata) if re.search(pattern, n)]
     title = "Cytokine parameters"
     if not names:
         names = [n for n in population_variables(idata) if not n.startswith("sigma_")][:MAX_PAIR]
         title = "Population parameters (no cytokine parameters in this fit)"
+    if len(names) > MAX_PAIR:
+        title = f"{title}: first {MAX_PAIR} of {len(names)}"
+        names = names[:MAX_PAIR]
     if len(names) < 2:
         return _note(f"{title}: fewer than two parameters, no pair plot")
     post, labels = _log10(idata.posterior[names])
     data = az.InferenceData(posterior=post, **_sample_stats(idata))
-    axes = az.plot_pair(data, var_names=labels, kind="scatter", divergences="sample_stats" in data.groups(),
-                        scatter_kwargs={"alpha": 0.2, "s": 3})
+    axes = az.plot_pair(data, var_names=labels, kind="scatter", marginals=True,
+                        divergences="sample_stats" in data.groups(),
+                        scatter_kwargs={"alpha": 0.25, "s": 4, "marker": "o"}, textsize=9)
     return _figure(axes, title)
 
 
@@ -102,8 +108,8 @@ def prior_posterior(
         return _note("no parameter has both prior and posterior draws")
     true = normalise_truth(truth) if truth else {}
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, min(ncols, len(names)), figsize=(3.2 * min(ncols, len(names)), 2.4 * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, min(ncols, len(names)), figsize=(3.2 * min(ncols, len(names)), 2.4 * nrows + 0.5),
+                             squeeze=False, layout="constrained")
     flat = axes.ravel()
     for ax, name in zip(flat, names):
         prior, post = idata.prior[name].values.ravel(), idata.posterior[name].values.ravel()
@@ -119,10 +125,8 @@ def prior_posterior(
         ax.legend().remove()
     for ax in flat[len(names):]:
         fig.delaxes(ax)
-    handles, labels = flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8)
+    _legend_below(fig, flat[0])
     fig.suptitle("Prior vs posterior")
-    fig.tight_layout()
     return fig
 
 
@@ -130,17 +134,21 @@ def ppc(idata: az.InferenceData, group: str = "posterior_predictive") -> Figure:
     """Predictive 5-95% and 25-75% bands and median over the data, one panel per (observable, group).
 
     Bands pool draws and the group's subjects at each observed time; dots are the observations.
-    A panel uses a log y-axis when everything in it is positive and spans at least a factor 3.
+    Rows (observables) share a y-axis, logarithmic when everything in the row is positive and
+    spans at least a factor 3. Time is in months when the data span half a year or more.
     """
     bands = predictive_bands(idata, group)
     obs = idata.observed_data["y"]
     points = pd.DataFrame({k: np.asarray(obs[k].values) for k in ("observable", "group", "time")})
     points["value"] = np.asarray(obs.values, dtype=float)
+    months = points["time"].max() >= 180
+    scale, unit = (DAYS_PER_MONTH, "months") if months else (1.0, "days")
     observables, groups = pd.unique(points["observable"]), pd.unique(points["group"])
     units = _units(idata)
-    fig, axes = plt.subplots(len(observables), len(groups), figsize=(3.4 * len(groups), 2.6 * len(observables)),
-                             squeeze=False, sharex=True)
+    fig, axes = plt.subplots(len(observables), len(groups), figsize=(3.4 * len(groups), 2.5 * len(observables) + 0.6),
+                             squeeze=False, sharex=True, sharey="row", layout="constrained")
     for i, name in enumerate(observables):
+        row = []
         for j, grp in enumerate(groups):
             ax = axes[i, j]
             b = bands[(bands["observable"] == name) & (bands["group"] == grp)]
@@ -149,23 +157,21 @@ def ppc(idata: az.InferenceData, group: str = "posterior_predictive") -> Figure:
             if b.empty:
                 ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
                 continue
-            ax.fill_between(b["time"], b["q05"], b["q95"], color="C0", alpha=0.2, lw=0, label="5-95%")
-            ax.fill_between(b["time"], b["q25"], b["q75"], color="C0", alpha=0.4, lw=0, label="25-75%")
-            ax.plot(b["time"], b["q50"], color="C0", lw=1.5, label="median")
-            ax.plot(p["time"], p["value"], "o", color="k", ms=2.5, alpha=0.6, label="observed")
-            values = np.concatenate([b[["q05", "q95"]].to_numpy().ravel(), p["value"].to_numpy()])
-            values = values[np.isfinite(values)]
-            if values.size and values.min() > 0 and values.max() / values.min() >= 3:
-                ax.set_yscale("log")
-            if j == 0:
-                ax.set_ylabel(f"{name} ({units[name]})" if units.get(name) else name, fontsize=8)
-            if i == len(observables) - 1:
-                ax.set_xlabel("time (days)", fontsize=8)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="upper right", fontsize=8)
+            t = b["time"] / scale
+            ax.fill_between(t, b["q05"], b["q95"], color="C0", alpha=0.2, lw=0, label="5-95% predicted")
+            ax.fill_between(t, b["q25"], b["q75"], color="C0", alpha=0.4, lw=0, label="25-75% predicted")
+            ax.plot(t, b["q50"], color="C0", lw=1.5, label="median predicted")
+            ax.plot(p["time"] / scale, p["value"], "o", color="k", ms=2.5, alpha=0.6, label="observed")
+            row.append(np.concatenate([b[["q05", "q95"]].to_numpy().ravel(), p["value"].to_numpy()]))
+        values = np.concatenate(row) if row else np.array([])
+        values = values[np.isfinite(values)]
+        if values.size and values.min() > 0 and values.max() / values.min() >= 3:
+            axes[i, 0].set_yscale("log")
+        axes[i, 0].set_ylabel(f"{name} ({units[name]})" if units.get(name) else name, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel(f"time ({unit})", fontsize=8)
+    _legend_below(fig, next((ax for ax in axes.ravel() if ax.lines), axes[0, 0]))
     fig.suptitle("Posterior predictive" if group == "posterior_predictive" else "Prior predictive")
-    fig.tight_layout()
     return fig
 
 
@@ -189,6 +195,13 @@ def _figure(axes, title: str) -> Figure:
     fig = np.atleast_1d(axes).ravel()[0].figure
     fig.suptitle(title)
     return fig
+
+
+def _legend_below(fig: Figure, ax) -> None:
+    """One legend for the figure, taken from ``ax``, under the panels."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
 
 
 def _note(text: str) -> Figure:
