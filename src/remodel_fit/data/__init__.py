@@ -1,5 +1,17 @@
 """Measurement and condition tables: reading, validation, synthetic cohorts, clinical arms."""
 
+from .build import build_dataset, read_dataset, read_tables
+from .clinical import read_arm, read_arms
 from .dataset import Dataset
+from .validate import validate_conditions, validate_measurements
 
-__all__ = ["Dataset"]
+__all__ = [
+    "Dataset",
+    "build_dataset",
+    "read_arm",
+    "read_arms",
+    "read_dataset",
+    "read_tables",
+    "validate_conditions",
+    "validate_measurements",
+]

@@ -1,0 +1,88 @@
+# Data: the synthetic cohort, table validation, the overview figure and the clinical arms.
+# Config sections: seed, model, synthetic (schemas/config.synthetic.schema.yaml) and
+# data (schemas/config.data.schema.yaml). Logic lives in the package (`remodel-fit <verb>`).
+
+from snakemake.utils import validate
+
+validate(config.setdefault("synthetic", {}), "../schemas/config.synthetic.schema.yaml", set_default=True)
+validate(config.setdefault("data", {}), "../schemas/config.data.schema.yaml", set_default=True)
+
+
+def data_tables(wildcards=None):
+    """The measurement and conditions tables the analysis uses, by data.source."""
+    source = config["data"]["source"]
+    if source == "synthetic":
+        return {"measurements": "results/data/synthetic/measurements.csv",
+                "conditions": "results/data/synthetic/conditions.csv"}
+    if source == "clinical":
+        return {"measurements": "results/data/clinical/measurements.csv",
+                "conditions": "results/data/clinical/conditions.csv"}
+    tables = {"measurements": config["data"]["measurements"]}
+    if config["data"].get("conditions"):
+        tables["conditions"] = config["data"]["conditions"]
+    return tables
+
+
+rule make_synthetic:
+    input:
+        config=workflow.overwrite_configfiles[0] if workflow.overwrite_configfiles else "config/config.yaml",
+    output:
+        measurements="results/data/synthetic/measurements.csv",
+        conditions="results/data/synthetic/conditions.csv",
+        truth="results/data/synthetic/truth.json",
+    log:
+        "logs/data/make_synthetic.log",
+    message:
+        "Generating the synthetic inflammation cohort (seed {config[seed]})"
+    shell:
+        "remodel-fit make-synthetic --config {input.config} --outdir results/data/synthetic > {log} 2>&1"
+
+
+rule read_clinical:
+    output:
+        measurements="results/data/clinical/measurements.csv",
+        conditions="results/data/clinical/conditions.csv",
+    params:
+        clinical_dir=config["data"]["clinical_dir"],
+        pattern=config["data"]["clinical_pattern"],
+        drugs=" ".join(config["data"]["clinical_drugs"]),
+    log:
+        "logs/data/read_clinical.log",
+    message:
+        "Reading clinical arms {params.pattern} from {params.clinical_dir}"
+    shell:
+        "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern:q} "
+        "--drugs {params.drugs} --outdir results/data/clinical > {log} 2>&1"
+
+
+rule validate_data:
+    input:
+        unpack(data_tables),
+    output:
+        "results/data/validated.json",
+    params:
+        model=config.get("model", "bone_inflammation"),
+        conditions=lambda wildcards, input: f"--conditions {input.conditions}" if "conditions" in input.keys() else "",
+    log:
+        "logs/data/validate_data.log",
+    message:
+        "Validating {input.measurements} against model {params.model}"
+    shell:
+        "remodel-fit validate --measurements {input.measurements} {params.conditions} "
+        "--model {params.model} --out {output} > {log} 2>&1"
+
+
+rule plot_data:
+    input:
+        measurements=lambda wildcards: data_tables()["measurements"],
+        validated="results/data/validated.json",
+    output:
+        report("results/data/overview.png", caption="../report/data_overview.rst", category="Data"),
+    params:
+        model=config.get("model", "bone_inflammation"),
+    log:
+        "logs/data/plot_data.log",
+    message:
+        "Plotting every subject's trajectories by group"
+    shell:
+        "remodel-fit plot-data --measurements {input.measurements} --model {params.model} --out {output} > {log} 2>&1"
