@@ -149,7 +149,10 @@ class Model:
         shape = None
         for name, value in values.items():
             spec = self.parameter(name)
-            arr = jnp.asarray(value, dtype=jnp.float64)
+            try:
+                arr = jnp.asarray(value, dtype=jnp.float64)
+            except (TypeError, ValueError):
+                raise ModelError(f"parameter {name!r} of model {self.name!r} must be numeric, got {value!r}") from None
             if shape is None:
                 shape = arr.shape
             elif arr.shape != shape:
@@ -192,5 +195,6 @@ def _check_range(spec: Parameter, value: np.ndarray, model: str) -> None:
 def _did_you_mean(name: str, choices: tuple[str, ...]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(choices)}"
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else f"; known: {', '.join(choices)}"

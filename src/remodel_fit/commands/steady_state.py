@@ -1,0 +1,44 @@
+"""``remodel-fit steady-state``: print a model's computed steady state as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("steady-state", help="print the computed steady state (states and auxiliaries) as JSON")
+    parser.add_argument("--model", default="bone_inflammation")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PARAM=VALUE",
+                        help="override a parameter (repeatable)")
+    parser.set_defaults(func=run)
+
+
+def parse_overrides(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--set {item!r}: expected PARAM=VALUE")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"--set {item!r}: value {value!r} is not a number") from None
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..model import get_model
+    from ..scenarios import baseline
+
+    model = get_model(args.model)
+    params = model.params(parse_overrides(args.overrides))
+    state = baseline(model, params)
+    if not all(map(lambda v: v == v, state.values())):
+        from ..errors import RemodelFitError
+
+        raise RemodelFitError(f"model {model.name!r}: steady state not found for these parameters")
+    print(json.dumps({"model": model.name, "steady_state": state}, indent=2))
+    return 0
