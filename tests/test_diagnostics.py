@@ -271,7 +271,8 @@ def test_cli_writes_every_file(tmp_path, good):
     rc = cli.main(["diagnose", "--idata", str(nc), "--outdir", str(out), "--truth", str(truth), "--fail-on-gate"])
     assert rc == 0
     names = {p.name for p in out.iterdir()}
-    assert {"summary.csv", "gates.json", "recovery.csv", "coverage.json", *FIGURE_FILES} <= names
+    assert {"summary.csv", "gates.json", "gates.html", "recovery.csv", "coverage.json", "ppc_bands.csv",
+            *FIGURE_FILES} <= names
     assert not [n for n in names if n.startswith(".")]  # no temp files left
     assert json.loads((out / "gates.json").read_text())["passed"] is True
     assert json.loads((out / "coverage.json").read_text())["all"]["n"] == 3

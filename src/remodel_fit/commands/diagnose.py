@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-OUTPUTS = ("summary.csv", "summary.md", "gates.json", "gates.md")
-"""Tables always written; with ``--truth`` also recovery.csv and coverage.json; plus one PNG a figure."""
+OUTPUTS = ("summary.csv", "gates.json", "gates.md", "gates.html")
+"""Always written; with ``--truth`` also recovery.csv and coverage.json; unless ``--no-figures``,
+ppc_bands.csv and one PNG per figure of ``report.fit_plots.FIGURES``."""
 
 
 def register(subparsers) -> None:
@@ -51,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
                                max_divergences=args.max_divergences, max_failed_solves=args.max_failed_solves)
     report["idata"] = str(args.idata)
     write_csv(out / "summary.csv", table)
-    _write_text(out / "summary.md", tables.summary_markdown(table))
     write_json(out / "gates.json", report)
-    _write_text(out / "gates.md", tables.gates_markdown(report))
+    gates_md = tables.gates_markdown(report)
+    _write_text(out / "gates.md", gates_md)
+    _write_text(out / "gates.html", tables.gates_html(report))
     if truth is not None:
         try:
             recovery = diagnostics.score_recovery(idata, truth)
@@ -68,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             save_figure(out / f"{name}.png", fig)
 
     verdict = "passed" if report["passed"] else "FAILED"
+    print(gates_md)
     print(f"diagnose {args.idata}: gates {verdict} ({diagnostics.gate_message(report)}); wrote {out}")
     if args.fail_on_gate and not report["passed"]:
         raise GateError(f"{args.idata}: {diagnostics.gate_message(report)}; see {out / 'gates.json'}")
