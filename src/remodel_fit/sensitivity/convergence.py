@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import sobol as sobol_mod
 from .engine import BatchFunction, FailurePolicy, evaluate_chunked
 from .problem import check_problem, power_of_two
+from .sobol import analyze, block_size, first_order_rows, sample
 
 
 def convergence_from(
@@ -39,15 +39,15 @@ def convergence_from(
     Y = np.asarray(Y).reshape(np.shape(Y)[0], -1)
     failed = np.zeros(Y.shape[0], bool) if failed is None else np.asarray(failed, bool)
     if second_order:
-        rows = sobol_mod.first_order_rows(d, Y.shape[0])
+        rows = first_order_rows(d, Y.shape[0])
         Y, failed = Y[rows], failed[rows]
-    step = sobol_mod.block_size(d, False)
+    step = block_size(d, False)
     available = Y.shape[0] // step
     frames = []
     for n in sorted(power_of_two(v, "convergence_n") for v in ns):
         if n > available:
             raise ValueError(f"convergence N = {n} exceeds the {available} base points evaluated")
-        part = sobol_mod.analyze(
+        part = analyze(
             problem, Y[: n * step], failed[: n * step], seed=seed, second_order=False, output_names=output_names,
             failure_policy=failure_policy, num_resamples=num_resamples,
         )
@@ -69,7 +69,7 @@ def convergence(
     progress: bool = False,
 ) -> pd.DataFrame:
     """S1/ST of ``f`` at each N in ``ns`` (powers of 2) from one first-order design at max(ns)."""
-    X = sobol_mod.sample(problem, max(ns), seed=seed, second_order=False)
+    X = sample(problem, max(ns), seed=seed, second_order=False)
     ev = evaluate_chunked(f, X, chunk=chunk, devices=devices, progress=progress, desc="convergence")
     return convergence_from(
         problem, ev.values, ev.failed, ns=ns, seed=seed, second_order=False, output_names=output_names,

@@ -20,7 +20,7 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import PartitionSpec
+from jax.sharding import NamedSharding, PartitionSpec
 
 from ..errors import RemodelFitError
 
@@ -78,17 +78,20 @@ def _as_matrix(values: jnp.ndarray, ok: jnp.ndarray | None) -> tuple[jnp.ndarray
 
 
 @functools.lru_cache(maxsize=64)
-def compiled(f: BatchFunction, n_devices: int = 1) -> Callable[[jnp.ndarray], tuple[jnp.ndarray, jnp.ndarray]]:
-    """``jit`` of ``X -> (values (n, k), failed (n,))``, sharded over ``n_devices`` host devices."""
+def compiled(f: BatchFunction, n_devices: int = 1) -> Callable[[np.ndarray], tuple[jnp.ndarray, jnp.ndarray]]:
+    """``jit`` of ``X -> (values (n, k), failed (n,))``, rows sharded over ``n_devices`` host devices."""
 
     def g(x):
         return _as_matrix(*split_output(f(x)))
 
     if n_devices <= 1:
-        return jax.jit(g)
+        fn = jax.jit(g)
+        return lambda X: fn(jnp.asarray(X))
     mesh = jax.make_mesh((n_devices,), ("batch",), devices=jax.local_devices()[:n_devices])
     spec = PartitionSpec("batch")
-    return jax.jit(jax.shard_map(g, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
+    fn = jax.jit(jax.shard_map(g, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
+    sharding = NamedSharding(mesh, spec)
+    return lambda X: fn(jax.device_put(X, sharding))
 
 
 def evaluate_chunked(
@@ -126,7 +129,7 @@ def evaluate_chunked(
                 pad = size - block.shape[0]
                 if pad:
                     block = np.concatenate([block, np.repeat(block[-1:], pad, axis=0)])
-                current = (fn(jnp.asarray(block)), size - pad)
+                current = (fn(block), size - pad)
             if pending is not None:
                 (v, bad), rows = pending
                 values.append(np.asarray(v)[:rows])
