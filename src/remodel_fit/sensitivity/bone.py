@@ -25,6 +25,7 @@ from ..model.cytokines import CYTOKINES
 from ..model.inputs import LevelSchedule
 from ..simulate import SolverConfig, simulate
 from .engine import BatchFunction
+from .problem import check_problem
 
 LEVEL_SUFFIX = "_level"
 DEFAULT_OUTPUTS: tuple[str, ...] = ("bmd_ls_rel", "bmd_th_rel", "ctx_rel", "p1np_rel", "opg_rankl")
@@ -91,7 +92,7 @@ def bone_problem(
     columns = pd.DataFrame(
         [{"column": f"{o}@{t:g}d", "output": o, "time_days": t} for o in outputs for t in times]
     )
-    problem = {"names": names, "bounds": [[float(v) for v in bounds[n]] for n in names]}
+    problem = check_problem({"names": names, "bounds": [[float(v) for v in bounds[n]] for n in names]})
     return BoneGSA(problem, f, columns)
 
 

@@ -16,7 +16,9 @@ def write_study(outdir: Path, result: StudyResult, *, bounds: dict, sources: dic
     for name, frame in tidy_tables(result).items():
         write_csv(outdir / name, frame)
     write_json(outdir / "failures.json", result.failures)
-    write_json(outdir / "problem.json", {"seed": seed, "bounds": bounds, "sources": sources})
+    import jax
+
+    write_json(outdir / "problem.json", {"seed": seed, "bounds": bounds, "sources": sources, "host_devices": jax.local_device_count()})
     save_figure(outdir / "sobol_bars.png", plots.sobol_bars(result.sobol))
     save_figure(outdir / "sobol_heatmap.png", plots.sobol_heatmap(result.sobol_time))
     save_figure(outdir / "morris.png", plots.morris_plot(result.morris))
