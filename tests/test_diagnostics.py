@@ -59,7 +59,7 @@ def make_idata(draws: dict, *, chains: int = 4, n: int = 500, seed: int = 0, div
         observed_data={"y": observed},
         constant_data={"time_grid": np.array(TIMES), "subject_group": np.array(GROUPS)},
         coords={"subject": SUBJECTS, "time": TIMES, "measurement": np.arange(level.size)},
-        dims={"k_out_subject": ["subject"], "y": ["measurement"], "time_grid": ["time"],
+        dims={"k_out_subject": ["subject"], "k_out_z": ["subject"], "y": ["measurement"], "time_grid": ["time"],
               "subject_group": ["subject"]},
         attrs={"model": "bone_inflammation", "free_parameters": json.dumps(list(SCALARS))},
     )
@@ -78,6 +78,7 @@ def iid_draws(chains=4, n=500, seed=1, shift=0.0):
     draws["k_out"][0] *= np.exp(shift)
     draws["k_out_subject"] = SCALARS["k_out"] * np.exp(rng.normal(0.0, 0.1, (chains, n, len(SUBJECTS))))
     draws["k_out_sd"] = np.abs(rng.normal(0.1, 0.01, (chains, n)))
+    draws["k_out_z"] = rng.normal(0.0, 1.0, (chains, n, len(SUBJECTS)))  # non-centred latent
     return draws
 
 
@@ -149,7 +150,7 @@ def test_summary_has_convergence_columns(good):
     for col in ("variable", "r_hat", "ess_bulk", "ess_tail", "mcse_mean", "hdi_5%", "hdi_95%"):
         assert col in table.columns
     assert "k_out_subject[i2]" in set(table["variable"])
-    assert len(table) == len(SCALARS) + len(SUBJECTS) + 1
+    assert len(table) == len(SCALARS) + 2 * len(SUBJECTS) + 1
     assert "| k_out |" in tables.summary_markdown(table)
 
 
@@ -190,7 +191,7 @@ def test_normalise_truth_maps_synthetic_layout_to_posterior_names():
 
 
 def test_score_recovery_accepts_subject_list_and_rejects_unrelated_truth(good):
-    rec = diagnostics.score_recovery(good, {"parameters": {"k_out_subject": [0.0095] * 4}})
+    rec = diagnostics.score_recovery(good, {"parameters": {"k_out_subject": [0.0095] * 4, "k_out_z": [0.0] * 4}})
     assert rec["subject"].tolist() == SUBJECTS and rec["inside_90"].all()
     with pytest.raises(DataError, match="truth names none of the posterior variables"):
         diagnostics.score_recovery(good, {"foo": 1.0})
@@ -218,10 +219,11 @@ def _n_axes(fig):
 
 
 def test_every_figure_returns_a_figure_with_expected_panels(good):
-    # posterior: 5 SCALARS + k_out_sd (population, no prior) + k_out_subject; 2 observables x 2 groups
+    # posterior: 5 SCALARS + k_out_sd (population, no prior) + k_out_subject + k_out_z;
+    # 2 observables x 2 groups
     assert fit_plots.population_variables(good) == [*SCALARS, "k_out_sd"]
     expected = {
-        "trace": 2 * 7,  # trace + density per variable, subjects overlaid
+        "trace": 2 * 8,  # trace + density per variable, subjects overlaid
         "rank": 6,  # population variables
         "pair": 6,  # 3 cytokine parameters: lower triangle of a 3x3 grid with marginals
         "forest": 3,  # intervals, ESS, R-hat columns
@@ -237,11 +239,15 @@ def test_every_figure_returns_a_figure_with_expected_panels(good):
         plt.close(fig)
 
 
-def test_pair_uses_cytokine_parameters_and_ppc_marks_panels(good):
+def test_pair_forest_and_ppc_show_the_right_variables_and_panels(good):
     fig = fit_plots.pair(good)
     labels = {ax.get_xlabel() for ax in fig.axes} | {ax.get_ylabel() for ax in fig.axes}
     assert {"log10(tnf_ec50)", "log10(tnf_e_rankl)", "log10(il6_e_ob)"} <= labels
     assert not any("k_out" in lab for lab in labels)
+    plt.close(fig)
+    fig = fit_plots.forest(good)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "log10(k_out/prior median)" in ticks and not any("k_out_z" in t for t in ticks)
     plt.close(fig)
     fig = fit_plots.ppc(good)
     titles = [ax.get_title() for ax in fig.axes]

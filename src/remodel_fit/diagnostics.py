@@ -19,8 +19,15 @@ import pandas as pd
 from .errors import DataError
 
 HDI_PROB = 0.9
+NONCENTRED_SUFFIX = "_z"
+"""Posterior variables ending so are the standard-normal latents of non-centred subject effects."""
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _SAMPLE_DIMS = ("chain", "draw")
+
+
+def is_internal(name: str) -> bool:
+    """A reparametrisation latent (``P_z``), not a model quantity: gated, but not scored or plotted."""
+    return str(name).endswith(NONCENTRED_SUFFIX)
 
 
 def summary(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> pd.DataFrame:
@@ -167,6 +174,8 @@ def _is_number(value: Any) -> bool:
 def score_recovery(idata: az.InferenceData, truth: Mapping[str, Any]) -> pd.DataFrame:
     """Score every posterior variable that has a true value: one row per parameter (or subject).
 
+    Non-centred latents (``P_z``) are skipped: ``P_subject`` carries the subject-level truth.
+
     Columns: ``parameter``, ``subject`` ("" for population parameters), ``true``, ``median``,
     ``q05``, ``q25``, ``q75``, ``q95``, ``inside_50``, ``inside_90``, ``rel_error``
     ((median − true)/|true|). Subject effects ``P_subject`` take the truth as a mapping
@@ -174,7 +183,7 @@ def score_recovery(idata: az.InferenceData, truth: Mapping[str, Any]) -> pd.Data
     """
     post = idata.posterior
     flat = normalise_truth(truth)
-    names = [n for n in post.data_vars if n in flat]
+    names = [n for n in post.data_vars if n in flat and not is_internal(n)]
     if not names:
         raise DataError(
             f"truth names none of the posterior variables ({', '.join(map(str, post.data_vars))}); "

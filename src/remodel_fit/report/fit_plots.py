@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ..diagnostics import normalise_truth, predictive_bands
+from ..diagnostics import is_internal, normalise_truth, predictive_bands
 
 CYTOKINE_PATTERN = r"^(tnf|il1|il6)_"
 MAX_PAIR = 8
@@ -67,12 +67,12 @@ def pair(idata: az.InferenceData, pattern: str = CYTOKINE_PATTERN) -> Figure:
 
 
 def forest(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> Figure:
-    """90% intervals, chains combined, with R-hat and ESS columns.
+    """90% intervals, chains combined, with R-hat and ESS columns (non-centred latents left out).
 
     Positive variables with a prior are shown as log10(posterior / prior median), so every
     parameter shares one axis and zero means 'where the prior put it'.
     """
-    names = _names(var_names) or [str(n) for n in idata.posterior.data_vars]
+    names = _names(var_names) or [str(n) for n in idata.posterior.data_vars if not is_internal(n)]
     post = idata.posterior[names]
     prior = getattr(idata, "prior", None)
     shifted, labels = {}, []
