@@ -130,6 +130,9 @@ def test_gates_fail_on_divergences_and_failed_solves(good):
     assert report["failed"] == ["divergences", "failed_solves"]
     assert report["gates"]["divergences"]["value"] == 3
     assert report["gates"]["failed_solves"]["value"] == 2
+    md = tables.gates_markdown(report)
+    assert "FAILED: divergences, failed_solves" in md and "| divergences | 3 | total <= 0 |  | FAIL |" in md
+    assert "<b>Gates (4 chains x 500 draws): FAILED" in tables.gates_html(report)
     loose = diagnostics.gates(make_idata(iid_draws(), diverging=div, failed=failed), max_divergences=3,
                               max_failed_solves=2)
     assert loose["passed"]

@@ -40,15 +40,17 @@ def gates_frame(report: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def gates_markdown(report: Mapping[str, Any]) -> str:
-    verdict = "all gates passed" if report["passed"] else f"FAILED: {', '.join(report['failed'])}"
-    return f"**Gates ({report['n_chains']} chains x {report['n_draws']} draws): {verdict}**\n\n" + markdown(
-        gates_frame(report))
+    return f"**{_verdict(report)}**\n\n" + markdown(gates_frame(report))
 
 
 def gates_html(report: Mapping[str, Any]) -> str:
-    verdict = "all gates passed" if report["passed"] else f"FAILED: {', '.join(report['failed'])}"
     table = gates_frame(report).to_html(index=False, na_rep="NaN", classes="gates", border=0)
-    return f"<p><b>Gates ({report['n_chains']} chains x {report['n_draws']} draws): {html.escape(verdict)}</b></p>\n{table}"
+    return f"<p><b>{html.escape(_verdict(report))}</b></p>\n{table}"
+
+
+def _verdict(report: Mapping[str, Any]) -> str:
+    verdict = "all gates passed" if report["passed"] else f"FAILED: {', '.join(report['failed'])}"
+    return f"Gates ({report['n_chains']} chains x {report['n_draws']} draws): {verdict}"
 
 
 def _present(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
