@@ -86,7 +86,12 @@ def main() -> None:
     model = get_model("bone_inflammation")
     problem = {"names": NAMES, "bounds": [BOUNDS[n] for n in NAMES]}
     X = sample(problem, args.n, seed=1, second_order=True)
-    lines = []
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        lines.append(line)
+        print(line, file=sys.stderr, flush=True)
+
 
     # accuracy: both against a tight reference on the first 16 rows
     ref = bone_problem(BOUNDS, times_days=TIMES, outputs=OUTPUTS, solver=SolverConfig("dopri8", rtol=1e-12, atol=1e-14, adjoint="forward"))
@@ -105,9 +110,9 @@ def main() -> None:
     def err(y):
         return float(np.max(np.abs(y - y_ref[: len(y)]) / np.maximum(np.abs(y_ref[: len(y)]), 1e-2)))
 
-    lines.append(f"- accuracy (max relative error over {len(sub)} samples x {y_ref.shape[1]} outputs vs Dopri8 rtol 1e-12): "
+    log(f"- accuracy (max relative error over {len(sub)} samples x {y_ref.shape[1]} outputs vs Dopri8 rtol 1e-12): "
                  f"diffrax Tsit5 rtol 1e-6: {err(y_ours):.1e}; scipy LSODA rtol 1e-6: {err(y_sp[:16]):.1e}")
-    lines.append(f"- scipy solve_ivp LSODA loop (jitted RHS): {scipy_rate:.0f} solves/s ({m} solves)")
+    log(f"- scipy solve_ivp LSODA loop (jitted RHS): {scipy_rate:.0f} solves/s ({m} solves)")
 
     # sweep: devices x chunk on a fixed subset
     rows = X[: args.sweep_rows]
@@ -117,12 +122,12 @@ def main() -> None:
             _, compile_s = timed(evaluate_chunked, ours.f, rows[:chunk], chunk=chunk, devices=devices, progress=False)
             ev, dt = timed(evaluate_chunked, ours.f, rows, chunk=chunk, devices=devices, progress=False)
             rate = len(rows) / dt
-            lines.append(f"- diffrax jit(vmap) devices={devices} chunk={chunk}: {rate:.0f} solves/s "
+            log(f"- diffrax jit(vmap) devices={devices} chunk={chunk}: {rate:.0f} solves/s "
                          f"(first call incl. compile {compile_s:.1f} s; failed {ev.n_failed})")
             if best is None or rate > best[0]:
                 best = (rate, devices, chunk)
     rate, devices, chunk = best
-    lines.append(f"- best: devices={devices}, chunk={chunk}: {rate:.0f} solves/s = {rate / scipy_rate:.0f}x the scipy loop")
+    log(f"- best: devices={devices}, chunk={chunk}: {rate:.0f} solves/s = {rate / scipy_rate:.0f}x the scipy loop")
 
     # full Sobol' at N (sample + evaluate + analyse every output with S2)
     t0 = time.perf_counter()
@@ -131,11 +136,11 @@ def main() -> None:
     t_eval = time.perf_counter() - t0
     frame = analyze_sobol(problem, ev.values, ev.failed, seed=1, output_names=ours.columns["column"].tolist())
     total = time.perf_counter() - t0
-    lines.append(f"- Sobol' d=12, N={args.n} ({len(Xn):,} solves, S1/ST/S2 of {ev.values.shape[1]} outputs): "
+    log(f"- Sobol' d=12, N={args.n} ({len(Xn):,} solves, S1/ST/S2 of {ev.values.shape[1]} outputs): "
                  f"{total:.0f} s wall ({t_eval:.0f} s sampling+evaluation, {total - t_eval:.0f} s analysis; compiled already); "
                  f"{len(Xn) / t_eval:.0f} solves/s; failed {ev.n_failed}")
     top = frame[(frame.kind == "first_total") & (frame.output == "bmd_ls_rel@3652.5d")].nlargest(3, "ST")
-    lines.append("- top ST for lumbar-spine BMD at 10 y: " + ", ".join(f"{r.parameter} {r.ST:.2f}" for r in top.itertuples()))
+    log("- top ST for lumbar-spine BMD at 10 y: " + ", ".join(f"{r.parameter} {r.ST:.2f}" for r in top.itertuples()))
 
     head = [
         "## Global sensitivity analysis (benchmarks/bench_gsa.py)",
