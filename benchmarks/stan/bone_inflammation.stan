@@ -64,7 +64,7 @@ functions {
   }
 
   // z = states / scale; scale = (OBp0, OBa0, OCa0, 1, 1).
-  vector rhs(real t, vector z, vector core, vector scale, vector m,
+  vector bone_rhs(real t, vector z, vector core, vector scale, vector m,
              real k_form, real kout_ls, real gf_ls, real gr_ls) {
     vector[3] d = cells(z[1] * scale[1], z[2] * scale[2], z[3] * scale[3], core, m);
     real formation = fmax(z[2], 1e-12);
@@ -117,9 +117,9 @@ model {
   vector[5] m = [f[1], 1 / f[2], 1 / f[3], f[3], f[4]]';
   array[T] vector[5] z;
   if (use_bdf)
-    z = ode_bdf_tol(rhs, z0, 0.0, ts, rtol, atol, max_steps, core, scale, m, theta[4], theta[5], gf_ls, theta[6]);
+    z = ode_bdf_tol(bone_rhs, z0, 0.0, ts, rtol, atol, max_steps, core, scale, m, theta[4], theta[5], gf_ls, theta[6]);
   else
-    z = ode_rk45_tol(rhs, z0, 0.0, ts, rtol, atol, max_steps, core, scale, m, theta[4], theta[5], gf_ls, theta[6]);
+    z = ode_rk45_tol(bone_rhs, z0, 0.0, ts, rtol, atol, max_steps, core, scale, m, theta[4], theta[5], gf_ls, theta[6]);
   vector[N] log_pred;
   for (i in 1:N) log_pred[i] = log(z[tix[i], obs[i] == 1 ? 3 : obs[i] == 2 ? 4 : 5]);
   log_theta ~ normal(mu, prior_sd);
