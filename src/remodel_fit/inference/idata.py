@@ -1,0 +1,154 @@
+"""ArviZ InferenceData of a fit, laid out as /tmp/idata_contract.md (the shared contract).
+
+Groups: posterior, sample_stats (+ ``failed_solves``), log_likelihood, prior,
+prior_predictive, posterior_predictive (computed in chunks of draws), observed_data,
+constant_data; provenance attributes on the root and on ``posterior``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import metadata
+
+import arviz as az
+import jax
+import numpy as np
+from numpyro import handlers
+
+from ..io import atomic_path
+from .model import FitModel
+from .sampler import NutsRun
+
+STAT_NAMES = {
+    "diverging": "diverging",
+    "energy": "energy",
+    "num_steps": "n_steps",
+    "accept_prob": "acceptance_rate",
+    "adapt_state.step_size": "step_size",
+}
+PACKAGES = ("remodel_fit", "jax", "diffrax", "numpyro", "arviz")
+
+
+def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: int = 100) -> dict:
+    """Run the model once per draw of ``samples`` (leading axis = draw), ``chunk`` draws at a time.
+
+    With ``samples`` empty and ``y`` None this draws from the prior (``len(key)`` draws).
+    Returns every sample/deterministic site plus ``y`` (a replicate) and ``log_lik`` (when ``y`` is given).
+    """
+    latent = fm.latent_sites()
+
+    def one(args):
+        sample, k = args
+        k_model, k_rep = jax.random.split(k)
+        tr = handlers.trace(handlers.seed(handlers.substitute(fm, data=sample), k_model)).get_trace(y=y)
+        out = {n: s["value"] for n, s in tr.items() if s["type"] in ("sample", "deterministic") and n != "y"}
+        site = tr["y"]
+        out["y"] = site["fn"].sample(k_rep) if y is not None else site["value"]
+        if y is not None:
+            out["log_lik"] = site["fn"].log_prob(y)
+        return {n: v for n, v in out.items() if n in latent or n in ("y", "log_lik", "failed_solves") or n.endswith("_subject")}
+
+    keys = key
+    n = keys.shape[0]
+    samples = {k: samples[k] for k in latent if k in samples}
+    return jax.jit(lambda s, ks: jax.lax.map(one, (s, ks), batch_size=min(chunk, n)))(samples, keys)
+
+
+def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None) -> az.InferenceData:
+    """Assemble the InferenceData of a finished NUTS run (seeded by ``key`` for predictive draws)."""
+    fm, mcmc = run.fit_model, run.mcmc
+    spec, data = fm.spec, fm.data
+    chains, draws = spec.nuts.chains, spec.nuts.draws
+    k_post, k_prior = jax.random.split(key)
+    grouped = mcmc.get_samples(group_by_chain=True)
+    flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in grouped.items()}
+    post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=spec.nuts.predictive_chunk)
+    n_prior = prior_draws or chains * draws
+    prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=spec.nuts.predictive_chunk)
+
+    def by_chain(d, c, n):
+        return {k: np.asarray(v).reshape((c, n) + v.shape[1:]) for k, v in d.items()}
+
+    post, prior = by_chain(post, chains, draws), by_chain(prior, 1, n_prior)
+    params = [k for k in post if k not in ("y", "log_lik", "failed_solves")]
+    stats = {STAT_NAMES[k]: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items() if k in STAT_NAMES}
+    stats["tree_depth"] = (np.log2(np.maximum(stats["n_steps"], 1)).astype(int) + 1)
+    stats["lp"] = -np.asarray(mcmc.get_extra_fields(group_by_chain=True)["potential_energy"])
+    stats["failed_solves"] = post["failed_solves"].astype(np.int64)
+
+    attrs = provenance(fm)
+    dims = {k: ["subject"] for k in params if k.endswith(("_subject", "_z"))}
+    dims.update(y=["measurement"])
+    groups = az.from_dict(
+        posterior={k: post[k] for k in params},
+        sample_stats=stats,
+        log_likelihood={"y": post["log_lik"]},
+        posterior_predictive={"y": post["y"]},
+        prior={k: prior[k] for k in params},
+        prior_predictive={"y": prior["y"]},
+        observed_data={"y": np.asarray(data.values)},
+        coords={"subject": list(data.subjects), "measurement": np.arange(data.n_measurements)},
+        dims=dims,
+    )
+    datasets = {g: groups[g] for g in groups.groups()}
+    for g in ("observed_data", "posterior_predictive", "prior_predictive", "log_likelihood"):
+        datasets[g] = datasets[g].assign_coords(measurement_coords(fm))
+    datasets["constant_data"] = constant_data(fm)
+    idata = az.InferenceData(attrs=attrs, **datasets)
+    idata.attrs.update(attrs)
+    idata.posterior.attrs.update(attrs, chain_method=run.chain_method, gradient=fm.gradient,
+                                 sampling_seconds=float(run.seconds))
+    return idata
+
+
+def measurement_coords(fm: FitModel) -> dict:
+    d = fm.data
+    si, ti, oi = (np.asarray(a) for a in (d.subject_index, d.time_index, d.observable_index))
+    return {
+        "subject": ("measurement", np.asarray(d.subjects, dtype=str)[si]),
+        "group": ("measurement", np.asarray(d.groups, dtype=str)[si]),
+        "time": ("measurement", np.asarray(d.times, dtype=float)[ti]),
+        "observable": ("measurement", np.asarray(d.observables, dtype=str)[oi]),
+    }
+
+
+def constant_data(fm: FitModel):
+    import xarray as xr
+
+    d = fm.data
+    out = {
+        "time_grid": xr.DataArray(np.asarray(d.times, dtype=float), dims=["time"]),
+        "subject_group": xr.DataArray(np.asarray(d.groups, dtype=str), dims=["subject"],
+                                      coords={"subject": list(d.subjects)}),
+    }
+    for name, sched in d.inputs.items():
+        values = sched.values if hasattr(sched, "values") else sched.amounts
+        out[f"{name}_times"] = xr.DataArray(np.asarray(sched.times, dtype=float), dims=["subject", f"{name}_slot"])
+        out[f"{name}_values"] = xr.DataArray(np.asarray(values, dtype=float), dims=["subject", f"{name}_slot"])
+    return xr.Dataset(out, coords={"subject": list(d.subjects)})
+
+
+def provenance(fm: FitModel) -> dict:
+    spec = fm.spec
+    return {
+        "model": spec.model,
+        "seed": int(spec.seed),
+        "config_hash": spec.config_hash,
+        "versions": json.dumps({p: _version(p) for p in PACKAGES}, sort_keys=True),
+        "free_parameters": json.dumps(list(spec.free)),
+        "fit_name": spec.name,
+    }
+
+
+def write_idata(idata: az.InferenceData, path: str | os.PathLike) -> None:
+    """Write netCDF atomically (nothing half-written is left on failure)."""
+    with atomic_path(path) as tmp:
+        idata.to_netcdf(str(tmp))
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package.replace("_", "-"))
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,136 @@
+"""From (Model, Dataset, FitSpec) to a NumPyro model.
+
+Sites (named as the InferenceData contract wants):
+- one per free parameter, natural scale (NUTS samples positive ones on the log scale);
+- ``P_sd`` (log-scale between-subject sd), ``P_z`` (standard normal, non-centred) and the
+  deterministic ``P_subject`` = P * exp(P_sd * P_z) for each random effect P;
+- ``sigma_<obs>`` (log-normal sd) for observables with a row lacking a table sd;
+- ``failed_solves`` (deterministic count) and a large negative factor when > 0;
+- ``y``: log-normal likelihood of every measurement (``y=None`` gives the prior predictive).
+
+Each subject is solved once on the dataset's time grid (``jax.vmap`` over subjects of
+:func:`remodel_fit.simulate`), and predictions are gathered at
+(subject_index, time_index, observable_index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+
+from ..data import Dataset
+from ..errors import ConfigError
+from ..model.spec import Model, Params
+from ..simulate import SolverConfig, simulate
+from .config import FitSpec, PriorSpec
+from .gradient import forward_subject_solver, subject_thetas
+from .priors import DEFAULT_NOISE, distribution
+
+FAILED_SOLVE_PENALTY = -1e8
+"""Log-density added per failed solve: finite (no NaN), far below any real posterior mass."""
+DUMMY_PREDICTION = 1.0
+
+
+def solve_subjects(
+    model: Model, params: Params, varying: Mapping[str, jnp.ndarray], times, inputs: Mapping, config: SolverConfig
+):
+    """Solve every subject: ``varying`` holds (n_subjects,) values, the rest of ``params`` is shared.
+
+    Returns the vmapped :class:`~remodel_fit.simulate.Solution` (leading subject axis).
+    """
+    full = {**params, **varying}
+    axes = {k: (0 if k in varying else None) for k in full}
+
+    def one(p, inp):
+        return simulate(model, p, times, inp, config=config)
+
+    return jax.vmap(one, in_axes=(axes, 0))(full, dict(inputs))
+
+
+class FitModel:
+    """A callable NumPyro model ``fm(y=None)`` bound to one model, dataset and fit spec."""
+
+    def __init__(self, model: Model, data: Dataset, spec: FitSpec):
+        if spec.model != model.name:
+            raise ConfigError(f"fit {spec.name!r} is for model {spec.model!r}, not {model.name!r}")
+        unknown = sorted(set(data.observables) - set(model.observable_names))
+        if unknown:
+            raise ConfigError(f"fit {spec.name!r}: observable {unknown[0]!r} of the data is not one of model {model.name!r}")
+        self.model, self.data, self.spec = model, data, spec
+        self.base = model.params(spec.fixed)
+        self.times = jnp.asarray(data.times, dtype=jnp.float64)
+        self.subject_index = jnp.asarray(data.subject_index)
+        self.time_index = jnp.asarray(data.time_index)
+        self.observable_index = jnp.asarray(data.observable_index)
+        values = np.asarray(data.values, dtype=float)
+        sd = np.asarray(data.sd, dtype=float)
+        self.has_sd = jnp.asarray(np.isfinite(sd) & (sd > 0))
+        self.sd_log = jnp.asarray(np.where(np.isfinite(sd) & (sd > 0), sd / values, 1.0))
+        needs = set(np.asarray(data.observable_index)[~np.asarray(self.has_sd)].tolist())
+        self.noise_observables = tuple(o for i, o in enumerate(data.observables) if i in needs)
+        self.values = jnp.asarray(values)
+        self.gradient = spec.nuts.resolved_gradient
+        self._forward = forward_subject_solver(
+            model, self.base, tuple(spec.free), self.times, data.observables, spec.solver
+        )
+
+    # ---------------------------------------------------------------- sites
+    @property
+    def free_parameters(self) -> tuple[str, ...]:
+        return tuple(self.spec.free)
+
+    def noise_prior(self, obs: str) -> PriorSpec:
+        return self.spec.noise.get(obs, self.spec.noise.get("default", DEFAULT_NOISE))
+
+    def sample_parameters(self) -> tuple[Params, dict[str, jnp.ndarray]]:
+        """Shared parameters (defaults, fixed, free) and per-subject values of random effects."""
+        params = dict(self.base)
+        for name, prior in self.spec.free.items():
+            params[name] = numpyro.sample(name, distribution(prior))
+        varying = {}
+        for name, sd_prior in self.spec.random_effects.items():
+            sd = numpyro.sample(f"{name}_sd", dist.HalfNormal(sd_prior))
+            with numpyro.plate("subject", self.data.n_subjects):
+                z = numpyro.sample(f"{name}_z", dist.Normal(0.0, 1.0))
+            varying[name] = numpyro.deterministic(f"{name}_subject", params[name] * jnp.exp(sd * z))
+        return params, varying
+
+    def predictions(self, params: Params, varying: Mapping[str, jnp.ndarray]) -> tuple[jnp.ndarray, jnp.ndarray]:
+        """Predicted value of every measurement (finite, positive) and the number of failed solves."""
+        if self.gradient == "forward":
+            theta = subject_thetas(tuple(self.spec.free), params, varying, self.data.n_subjects)
+            table, ok = jax.vmap(self._forward)(theta, dict(self.data.inputs))  # (subject, obs, time)
+            ok = ok > 0.5
+        else:
+            sol = solve_subjects(self.model, params, varying, self.times, self.data.inputs, self.spec.solver)
+            table = jnp.stack([sol.observables[o] for o in self.data.observables], axis=1)
+            ok = sol.ok
+        pred = table[self.subject_index, self.observable_index, self.time_index]
+        good = ok[self.subject_index] & jnp.isfinite(pred) & (pred > 0)
+        bad_subject = jnp.zeros(self.data.n_subjects, bool).at[self.subject_index].max(~good) | ~ok
+        return jnp.where(good, pred, DUMMY_PREDICTION), jnp.sum(bad_subject)
+
+    def __call__(self, y=None):
+        params, varying = self.sample_parameters()
+        pred, failed = self.predictions(params, varying)
+        numpyro.deterministic("failed_solves", failed)
+        numpyro.factor("failed_solve_penalty", FAILED_SOLVE_PENALTY * failed)
+        sigma = jnp.ones(len(self.data.observables))
+        for obs in self.noise_observables:
+            s = numpyro.sample(f"sigma_{obs}", distribution(self.noise_prior(obs)))
+            sigma = sigma.at[self.data.observables.index(obs)].set(s)
+        scale = jnp.where(self.has_sd, self.sd_log, sigma[self.observable_index])
+        with numpyro.plate("measurement", self.data.n_measurements):
+            numpyro.sample("y", dist.LogNormal(jnp.log(pred), scale), obs=y)
+
+    def latent_sites(self) -> list[str]:
+        """Names of the sampled (non-observed) sites, in model order."""
+        names = list(self.spec.free)
+        for name in self.spec.random_effects:
+            names += [f"{name}_sd", f"{name}_z"]
+        return names + [f"sigma_{o}" for o in self.noise_observables]

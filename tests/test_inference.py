@@ -1,0 +1,184 @@
+"""Inference: recovery, gradients, InferenceData layout, determinism, failed solves, config errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import arviz as az
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.flatten_util import ravel_pytree
+from numpyro.infer import init_to_median
+from numpyro.infer.util import initialize_model
+
+from remodel_fit import get_model
+from remodel_fit.data import Dataset
+from remodel_fit.errors import ConfigError
+from remodel_fit.inference import FitModel, enable_compile_cache, fit, parse_fit_section, run_nuts, write_idata
+from remodel_fit.inference.sbc import draw_data
+from remodel_fit.model.inputs import level
+from remodel_fit.seeds import stage_key
+
+CONTRACT_GROUPS = {
+    "posterior", "sample_stats", "log_likelihood", "prior", "prior_predictive",
+    "posterior_predictive", "observed_data", "constant_data",
+}
+LOGISTIC_TRUTH = {"r": 0.12, "K": 80.0, "N0": 4.0, "K_sd": 0.15, "sigma_N": 0.05}
+
+
+def grid_dataset(subjects, groups, times, observables, inputs=None) -> Dataset:
+    """A full design (every subject x time x observable) with placeholder values."""
+    s, t, o = (a.ravel() for a in np.meshgrid(np.arange(len(subjects)), np.arange(len(times)),
+                                              np.arange(len(observables)), indexing="ij"))
+    return Dataset(tuple(subjects), tuple(groups), np.asarray(times, float), tuple(observables),
+                   s, t, o, np.ones(s.size), np.full(s.size, np.nan), inputs or {})
+
+
+def logistic_spec(**nuts) -> dict:
+    return {
+        "model": "logistic",
+        "free": {"r": {"scale": 0.5}, "K": {"loc": 100.0, "scale": 0.5}, "N0": {"scale": 0.5}},
+        "random_effects": {"K": {"sd_prior": 0.3}},
+        "noise": {"N": {"scale": 0.2}},
+        "nuts": {"chains": 2, "warmup": 80, "draws": 80, "chain_method": "sequential", "dense_mass": True,
+                 "max_tree_depth": 5, **nuts},
+    }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache():
+    enable_compile_cache()
+
+
+@pytest.fixture(scope="module")
+def logistic_data():
+    model = get_model("logistic")
+    design = grid_dataset([f"s{i}" for i in range(6)], ["a"] * 6, [0, 10, 20, 30, 45, 60, 90], ["N"])
+    spec = parse_fit_section("logistic", logistic_spec(), seed=3, model=model)
+    data, truth = draw_data(FitModel(model, design, spec), jax.random.PRNGKey(12), LOGISTIC_TRUTH)
+    return model, data, truth
+
+
+@pytest.fixture(scope="module")
+def logistic_fit(logistic_data):
+    model, data, _ = logistic_data
+    spec = parse_fit_section("logistic", logistic_spec(), seed=3, model=model)
+    return fit(model, data, spec, prior_draws=100)
+
+
+def test_recovery_true_values_inside_90_percent_intervals(logistic_data, logistic_fit):
+    _, _, truth = logistic_data
+    post = logistic_fit.posterior
+    for p in ("r", "K", "N0", "sigma_N"):
+        lo, hi = np.quantile(post[p].values, [0.05, 0.95])
+        assert lo < float(truth[p]) < hi, (p, lo, float(truth[p]), hi)
+    subject_medians = np.median(post["K_subject"].values.reshape(-1, 6), axis=0)
+    assert np.corrcoef(subject_medians, truth["K_subject"])[0, 1] > 0.8
+    assert int(logistic_fit.sample_stats["failed_solves"].sum()) == 0
+
+
+def test_netcdf_has_every_contract_group(logistic_fit, tmp_path):
+    path = tmp_path / "idata.nc"
+    write_idata(logistic_fit, path)
+    back = az.from_netcdf(path)
+    assert CONTRACT_GROUPS <= set(back.groups())
+    assert back.posterior["K_subject"].dims == ("chain", "draw", "subject")
+    assert back.posterior_predictive["y"].dims == ("chain", "draw", "measurement")
+    assert back.log_likelihood["y"].shape == (2, 80, 42)
+    assert back.prior["r"].shape == (1, 100)
+    assert back.sample_stats["failed_solves"].dtype.kind == "i"
+    assert {"diverging", "energy", "tree_depth"} <= set(back.sample_stats)
+    assert set(back.observed_data["y"].coords) >= {"subject", "group", "time", "observable"}
+    assert back.observed_data["time"].values[:7].tolist() == [0, 10, 20, 30, 45, 60, 90]
+    assert back.constant_data["time_grid"].shape == (7,)
+    for attrs in (back.attrs, back.posterior.attrs):
+        assert attrs["model"] == "logistic" and attrs["fit_name"] == "logistic" and int(attrs["seed"]) == 3
+        assert json.loads(attrs["free_parameters"]) == ["r", "K", "N0"]
+        assert len(attrs["config_hash"]) == 64 and "numpyro" in json.loads(attrs["versions"])
+    # the log likelihood is the log-normal density of the data at each draw
+    assert np.all(np.isfinite(back.log_likelihood["y"].values))
+
+
+def test_same_seed_gives_identical_draws(logistic_data):
+    model, data, _ = logistic_data
+    spec = parse_fit_section("det", logistic_spec(chains=1, warmup=15, draws=15), seed=5, model=model)
+    fm = FitModel(model, data, spec)
+    key = stage_key(spec.seed, "fit:det")
+    first, second = (run_nuts(fm, key).mcmc.get_samples() for _ in range(2))
+    assert set(first) == set(second)
+    for p in first:
+        np.testing.assert_array_equal(np.asarray(first[p]), np.asarray(second[p]))
+    assert np.ptp(np.asarray(first["r"])) > 0  # the chain moved
+
+
+@pytest.fixture(scope="module")
+def bone_model():
+    model = get_model("bone_inflammation")
+    tnf = level([0.0], [23.0])
+    stacked = {"tnf": jax.tree_util.tree_map(lambda a, b: jnp.stack([a, b]), level([0.0], [5.0]), tnf)}
+    design = grid_dataset(["h1", "i1"], ["healthy", "inflamed"], [0, 90, 180, 365], ["bmd_ls", "ctx"], stacked)
+    section = {
+        "model": "bone_inflammation",
+        "free": {"tnf_e_rankl": {}, "kout_ls": {"scale": 0.3}, "ctx0": {"scale": 0.3}},
+        "random_effects": {"ctx0": {"sd_prior": 0.2}},
+    }
+    return model, design, section
+
+
+@pytest.mark.parametrize("gradient", ["reverse", "forward"])
+def test_log_density_and_gradient_match_finite_differences(bone_model, gradient):
+    model, design, section = bone_model
+    spec = parse_fit_section("bone", {**section, "nuts": {"gradient": gradient}}, model=model)
+    fm = FitModel(model, design, spec)
+    data, _ = draw_data(fm, jax.random.PRNGKey(0))
+    info = initialize_model(jax.random.PRNGKey(1), fm, model_kwargs={"y": jnp.asarray(data.values)},
+                            init_strategy=init_to_median(num_samples=15))
+    flat, unravel = ravel_pytree(info.param_info.z)
+    f = jax.jit(lambda x: info.potential_fn(unravel(x)))
+    value, grad = jax.jit(jax.value_and_grad(lambda x: info.potential_fn(unravel(x))))(flat)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    h = 1e-5
+    eye = np.eye(flat.size)
+    fd = np.array([(f(flat + h * e) - f(flat - h * e)) / (2 * h) for e in eye])
+    np.testing.assert_allclose(np.asarray(grad), fd, rtol=2e-3, atol=2e-3 * np.max(np.abs(fd)))
+
+
+def test_failed_solves_give_finite_log_density_and_are_counted(logistic_data):
+    model, data, _ = logistic_data
+    section = {**logistic_spec(), "solver": {"max_steps": 2}}
+    fm = FitModel(model, data, parse_fit_section("broken", section, model=model))
+    info = initialize_model(jax.random.PRNGKey(0), fm, model_kwargs={"y": jnp.asarray(data.values)},
+                            init_strategy=init_to_median(num_samples=15))
+    from numpyro import handlers
+
+    tr = handlers.trace(handlers.substitute(handlers.seed(fm, 0), data={})).get_trace(y=jnp.asarray(data.values))
+    assert int(tr["failed_solves"]["value"]) == data.n_subjects
+    assert np.all(np.isfinite(tr["y"]["fn"].log_prob(jnp.asarray(data.values))))
+    energy = info.potential_fn(info.param_info.z)
+    assert np.isfinite(energy) and energy > 1e8  # the failure penalty, not NaN
+
+
+@pytest.mark.parametrize(
+    "section, key",
+    [
+        ({"model": "logistic", "free": {"rr": {}}}, "fit.fits.x.free.rr"),
+        ({"model": "logistic", "free": {"r": {"scale": -1}}}, "fit.fits.x.free.r.scale"),
+        ({"model": "logistic", "free": {"r": {"dist": "cauchy"}}}, "fit.fits.x.free.r.dist"),
+        ({"model": "logistic", "nuts": {"chains": 0}}, "fit.fits.x.nuts.chains"),
+        ({"model": "logistic", "random_effects": {"K": {}}}, "fit.fits.x.random_effects.K"),
+        ({"model": "logistic", "bogus": 1}, "fit.fits.x"),
+    ],
+)
+def test_config_errors_name_the_key(section, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        parse_fit_section("x", section, model=get_model(section["model"]))
+
+
+def test_arms_fix_other_cytokine_effects_at_zero():
+    spec = parse_fit_section("v", {"model": "bone_inflammation", "arms": ["rankl"],
+                                   "free": {"tnf_e_rankl": {}, "tnf_e_opg": {}}}, model=get_model("bone_inflammation"))
+    assert list(spec.free) == ["tnf_e_rankl"]
+    assert spec.fixed["tnf_e_opg"] == 0.0 and spec.fixed["il6_e_ob"] == 0.0 and "tnf_e_rankl" not in spec.fixed
