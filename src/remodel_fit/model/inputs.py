@@ -96,5 +96,6 @@ def _pad(times, values, length, pad_time, pad_value):
 
 
 def _check_sorted(times: np.ndarray, what: str) -> None:
-    if np.any(np.diff(times) < 0):
+    finite = times[np.isfinite(times)]
+    if np.any(np.diff(finite) < 0) or (finite.size < times.size and np.any(np.isfinite(times[finite.size:]))):
         raise ModelError(f"{what} times must be sorted ascending, got {times.tolist()}")
