@@ -7,6 +7,7 @@ constant_data; provenance attributes on the root and on ``posterior``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from importlib import metadata
@@ -138,6 +139,8 @@ def provenance(fm: FitModel) -> dict:
         "versions": json.dumps({p: _version(p) for p in PACKAGES}, sort_keys=True),
         "free_parameters": json.dumps(list(spec.free)),
         "fit_name": spec.name,
+        "fixed_parameters": json.dumps(dict(spec.fixed), sort_keys=True),
+        "solver": json.dumps(dataclasses.asdict(spec.solver), sort_keys=True),
     }
 
 

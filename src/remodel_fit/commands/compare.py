@@ -1,0 +1,38 @@
+"""``remodel-fit compare``: PSIS-LOO comparison of fits (``az.compare``): table and plot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("compare", help="compare fits of one dataset by PSIS-LOO (e.g. cytokine-arm variants)")
+    p.add_argument("--idata", required=True, nargs="+", type=Path, help="InferenceData netCDF files")
+    p.add_argument("--names", nargs="+", help="one name per file (default: each file's fit_name)")
+    p.add_argument("--outdir", required=True, type=Path, help="results/compare")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import arviz as az
+
+    from ..errors import ConfigError
+    from ..inference.compare import compare_figure, compare_fits
+    from ..io import save_figure, write_csv
+
+    for path in args.idata:
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file", str(path))
+    idatas = [az.from_netcdf(p) for p in args.idata]
+    names = args.names or [i.posterior.attrs.get("fit_name", p.stem) for i, p in zip(idatas, args.idata)]
+    if len(names) != len(idatas) or len(set(names)) != len(names):
+        raise ConfigError(f"--names needs {len(idatas)} distinct names, got {names}")
+    table = compare_fits(dict(zip(names, idatas)))
+    write_csv(args.outdir / "loo_compare.csv", table)
+    save_figure(args.outdir / "loo_compare.png", compare_figure(table))
+    print(f"compare: best {table['model'].iloc[0]} -> {args.outdir}")
+    return 0
