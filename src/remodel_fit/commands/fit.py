@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+SOURCES = {
+    s: {"measurements": f"results/data/{s}/measurements.csv", "conditions": f"results/data/{s}/conditions.csv"}
+    for s in ("synthetic", "clinical")
+}
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("fit", help="Bayesian calibration of one fit from config (NUTS -> InferenceData netCDF)")
@@ -41,8 +46,9 @@ def _prepare(args: argparse.Namespace):
 
     spec = parse_fit(config, args.fit)
     model = get_model(spec.model)
-    meas = args.measurements or spec.data.get("measurements")
-    cond = args.conditions or spec.data.get("conditions")
+    source = SOURCES.get(spec.data.get("source", ""), {})
+    meas = args.measurements or spec.data.get("measurements") or source.get("measurements")
+    cond = args.conditions or spec.data.get("conditions") or source.get("conditions")
     if meas is None:
         raise ConfigError(f"fit.fits.{args.fit}.data.measurements is not set and --measurements not given")
     return config, spec, model, read_dataset(meas, cond, model)

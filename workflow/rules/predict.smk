@@ -1,0 +1,36 @@
+# Scenario predictions from a fit's posterior, and the PSIS-LOO comparison of the
+# cytokine-arm variants. Config section: fit (predict, compare). Logic: `remodel-fit predict|compare`.
+
+
+rule predict:
+    input:
+        idata="results/fit/{fit}/idata.nc",
+        config=lambda wildcards: config_slice("fit", ["fit"]),
+    output:
+        table="results/predict/{fit}/scenarios.csv",
+        figure=report("results/predict/{fit}/scenarios.png", caption="../report/predict.rst",
+                      category="Predictions", subcategory="{fit}"),
+    log:
+        "logs/predict/{fit}.log",
+    params:
+        outdir=lambda wildcards: f"results/predict/{wildcards.fit}",
+    message:
+        "Scenario predictions from fit {wildcards.fit}"
+    shell:
+        "remodel-fit predict --config {input.config} --idata {input.idata} --outdir {params.outdir} > {log} 2>&1"
+
+
+rule compare_arms:
+    input:
+        idata=expand("results/fit/{fit}/idata.nc", fit=config["fit"].get("compare", {}).get("fits", [])),
+    output:
+        table=report("results/compare/loo_compare.csv", caption="../report/compare.rst", category="Model comparison"),
+        figure=report("results/compare/loo_compare.png", caption="../report/compare.rst", category="Model comparison"),
+    log:
+        "logs/compare/compare_arms.log",
+    params:
+        names=" ".join(config["fit"].get("compare", {}).get("fits", [])),
+    message:
+        "PSIS-LOO comparison of the cytokine-arm variants"
+    shell:
+        "remodel-fit compare --idata {input.idata} --names {params.names} --outdir results/compare > {log} 2>&1"
