@@ -259,6 +259,36 @@ def diagnostics(res: dict, free: list[str]) -> dict:
     }
 
 
+NOTES = """
+What each side solves and where they differ:
+- Both: the Pivonka 2008 core (OBp, OBa, OCa) with the cytokine arm factors of
+  `remodel_fit.model.cytokines` (TNF-a and IL-6 constant from day 0, IL-1 at its reference), the
+  formation-marker compartment and lumbar-spine BMD, from the healthy steady state (80 log-bisection
+  iterations on the OCa residual), states normalised by the steady state, rtol 1e-6 / atol 1e-8, at
+  most 16384 steps; log-normal likelihood with known sds; the same priors, initial point, data.
+- NumPyro solves the package model itself (`remodel_fit.simulate`, Tsit5, 7 states: the denosumab state
+  stays 0 without doses and the total-hip BMD state is solved but not observed), steady state recomputed
+  each call (plus its Newton step); gradient by forward mode (`jax.jacfwd` through diffrax `ForwardMode`,
+  6 tangents) wrapped in a custom VJP, because reverse mode (`RecursiveCheckpointAdjoint`) still crashes
+  under `chain_method='parallel'` (equinox "Closure-converted function called with different dynamic
+  arguments"); a failed solve adds -1e8 to the log density.
+- Stan solves the 5 states that matter (benchmarks/stan/bone_inflammation.stan), steady state once in
+  transformed data (no free parameter enters it); `ode_bdf_tol` (CVODES BDF, forward sensitivities inside
+  its error control) or `ode_rk45_tol` (Boost Dormand-Prince on states and sensitivities together); a
+  failed solve rejects the proposal.
+- Error norms differ: diffrax's RMS over 7 states on the states only; CVODES a weighted RMS over states and
+  sensitivities; Boost's rk45 a max norm. The check above: the two log densities agree to ~2e-5.
+- Times: compile = Stan's `stan.build` (stanc + g++; "cold" after deleting the httpstan cache entry) or
+  the union of JAX's trace/lower/compile events during `mcmc.run` (cold: empty persistent cache; warm: the
+  cache the cold run filled, `EQX_ON_ERROR=nan`); sampling = the rest of `posterior.sample` / `mcmc.run`
+  (PyStan's includes writing and parsing its output). Process = the side's whole subprocess (imports,
+  build or compile, sampling) less the density check. CPU = user + system of the process and its children
+  (Stan's chains run in forked workers); the machine is shared, so CPU seconds are the steadier figure.
+- min-ESS: ArviZ bulk ESS of the 6 log-parameters, the smallest; per wall s of sampling (in brackets: of
+  compile + sampling) and per CPU s of sampling.
+"""
+
+
 def report(results: dict, problem: dict, args, command: str, header_text: str) -> str:
     import numpy as np
 
@@ -293,6 +323,12 @@ def report(results: dict, problem: dict, args, command: str, header_text: str) -
             f"{x['min_ess'] / r['sample_wall']:.2f} (with compile {x['min_ess'] / (r['sample_wall'] + r['compile_wall']):.2f}) | "
             f"{x['min_ess'] / r['sample_cpu']:.2f} |"
         )
+    def rank(key):
+        return ", ".join(f"{s} {v:.2f}" for s, v in sorted(key.items(), key=lambda kv: -kv[1]))
+
+    lines += ["", "Ranking, min-ESS per second of sampling: wall " + rank({s: d[s]["min_ess"] / r["sample_wall"]
+              for s, r in results.items()}) + "; CPU " + rank({s: d[s]["min_ess"] / r["sample_cpu"]
+              for s, r in results.items()}) + "."]
     lines += ["", "Posterior of log_theta, mean (sd), per side:", "",
               "| parameter | truth | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
     for i, name in enumerate(free):
@@ -306,7 +342,7 @@ def report(results: dict, problem: dict, args, command: str, header_text: str) -
             lp = results[s]["log_prob"]
             grad = ", ".join(f"{g:.4g}" for g in results[s]["grad"])
             lines.append(f"- {s}: {lp[1] - lp[0]:.5f}; gradient [{grad}]")
-    lines.append("")
+    lines.append(NOTES)
     return "\n".join(lines)
 
 
@@ -343,18 +379,22 @@ def main() -> None:
     from common import header
 
     command = "python benchmarks/bench_nuts_vs_stan.py " + " ".join(sys.argv[1:])
-    head = header(command)  # load average before anything runs
-    work = OUT / "nuts_vs_stan_work"
+    work = args.out.parent / f"{args.out.stem}_work"
     work.mkdir(parents=True, exist_ok=True)
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
-    if args.report_only:
+    if args.report_only:  # the header (machine, load, command) and the counts of the run that made the results
         problem = json.loads((work / "problem.json").read_text())
         results = {side: json.loads((work / f"{side}.json").read_text()) for side in sides}
+        head = (work / "header.md").read_text()
+        args.warmup, args.draws = json.loads((work / "counts.json").read_text())
     else:
+        head = header(command)  # load average before anything runs
+        (work / "counts.json").write_text(json.dumps([args.warmup, args.draws]))
         problem = make_problem(work / "problem.json")
         results = {side: run_side(side, args, work / "problem.json", work) for side in sides}
-    load_end = os.getloadavg()[0]
-    text = report(results, problem, args, command, head + f"- load average {load_end:.1f} at the end\n")
+        head += f"- load average {os.getloadavg()[0]:.1f} at the end\n"
+        (work / "header.md").write_text(head)
+    text = report(results, problem, args, command, head)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(text)
