@@ -226,7 +226,7 @@ def run_side(side: str, args, problem_path: Path, work: Path) -> dict:
     out = work / f"{side}.json"
     cmd = [sys.executable, __file__, "--worker", side, "--problem", str(problem_path), "--result", str(out),
            "--warmup", str(args.warmup), "--draws", str(args.draws), "--gradient", args.gradient,
-           "--chain-method", args.chain_method] + (["--stan-cold"] if args.stan_cold else [])
+           "--chain-method", args.chain_method, "--stan-cold" if args.stan_cold else "--no-stan-cold"]
     if side == "numpyro-cold":
         shutil.rmtree(JAX_CACHE, ignore_errors=True)
     print(f"[{time.strftime('%H:%M:%S')}] {side} ...", flush=True)
