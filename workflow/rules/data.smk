@@ -25,7 +25,7 @@ def data_tables(wildcards=None):
 
 rule make_synthetic:
     input:
-        config=workflow.overwrite_configfiles[0] if workflow.overwrite_configfiles else "config/config.yaml",
+        config=lambda wildcards: config_slice("synthetic", ["synthetic"]),
     output:
         measurements="results/data/synthetic/measurements.csv",
         conditions="results/data/synthetic/conditions.csv",

@@ -6,7 +6,7 @@ GSA_TABLES = ["sobol.csv", "sobol_time.csv", "morris.csv", "dgsm.csv", "converge
 
 rule gsa_prior:
     input:
-        config="config/config.yaml",
+        config=lambda wildcards: config_slice("gsa", ["gsa"]),
     output:
         tables=expand("results/gsa/prior/{name}", name=GSA_TABLES),
         bars=report("results/gsa/prior/sobol_bars.png", caption="../report/gsa_sobol_bars.rst", category="Sensitivity", subcategory="prior ranges"),
@@ -27,7 +27,7 @@ rule gsa_prior:
 
 rule gsa_posterior:
     input:
-        config="config/config.yaml",
+        config=lambda wildcards: config_slice("gsa", ["gsa"]),
         idata="results/fit/{fit}/idata.nc",
     output:
         tables=expand("results/gsa/posterior_{{fit}}/{name}", name=GSA_TABLES),

@@ -1,7 +1,7 @@
 rule simulate_scenarios:
     """Simulate the configured scenarios from the computed steady state."""
     input:
-        config=ancient(CONFIG_FILE),
+        config=lambda wildcards: config_slice("simulate", ["scenarios"]),
     output:
         table="results/simulate/scenarios.csv",
         figure=report(
@@ -11,9 +11,10 @@ rule simulate_scenarios:
         ),
     params:
         outdir="results/simulate",
+        names=", ".join(config["scenarios"]["items"]),
     log:
         "logs/simulate/scenarios.log",
     message:
-        "Simulating scenarios {config[scenarios][items]}"
+        "Simulating scenarios {params.names}"
     shell:
         "remodel-fit simulate --config {input.config} --outdir {params.outdir} > {log} 2>&1"

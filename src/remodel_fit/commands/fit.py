@@ -51,7 +51,10 @@ def _prepare(args: argparse.Namespace):
     cond = args.conditions or spec.data.get("conditions") or source.get("conditions")
     if meas is None:
         raise ConfigError(f"fit.fits.{args.fit}.data.measurements is not set and --measurements not given")
-    return config, spec, model, read_dataset(meas, cond, model)
+    data = read_dataset(meas, cond, model)
+    if spec.subjects_per_group is not None:
+        data = data.first_per_group(spec.subjects_per_group)
+    return config, spec, model, data
 
 
 def run(args: argparse.Namespace) -> int:

@@ -51,6 +51,30 @@ class Dataset:
         """The schedules of subject ``i`` (no leading axis)."""
         return jax.tree_util.tree_map(lambda a: a[i], self.inputs)
 
+    def first_per_group(self, n: int) -> Dataset:
+        """The first ``n`` subjects of each group (in table order), with their measurements."""
+        keep, seen = [], {}
+        for i, g in enumerate(self.groups):
+            if seen.get(g, 0) < n:
+                keep.append(i)
+                seen[g] = seen.get(g, 0) + 1
+        keep_arr = np.asarray(keep)
+        new_index = np.full(self.n_subjects, -1)
+        new_index[keep_arr] = np.arange(keep_arr.size)
+        rows = new_index[self.subject_index] >= 0
+        return Dataset(
+            subjects=tuple(self.subjects[i] for i in keep),
+            groups=tuple(self.groups[i] for i in keep),
+            times=self.times,
+            observables=self.observables,
+            subject_index=new_index[self.subject_index[rows]],
+            time_index=self.time_index[rows],
+            observable_index=self.observable_index[rows],
+            values=self.values[rows],
+            sd=self.sd[rows],
+            inputs=jax.tree_util.tree_map(lambda a: a[keep_arr], self.inputs),
+        )
+
     def equals(self, other: Dataset) -> bool:
         """Exact equality of every array and name (for round-trip tests)."""
         if (self.subjects, self.groups, self.observables) != (other.subjects, other.groups, other.observables):

@@ -69,6 +69,8 @@ class FitSpec:
     nuts: NutsSpec = field(default_factory=NutsSpec)
     solver: SolverConfig = field(default_factory=SolverConfig)
     seed: int = 0
+    subjects_per_group: int | None = None
+    """Fit only the first n subjects of each group (None: all)."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,7 +102,7 @@ def parse_fit_section(
     """Validate one fit section; with ``model``, names and ``loc: default`` are resolved against it."""
     key = f"fit.fits.{name}"
     sec = _mapping(section, key)
-    _only(sec, key, {"model", "data", "free", "fixed", "random_effects", "noise", "nuts", "solver", "arms"})
+    _only(sec, key, {"model", "data", "free", "fixed", "random_effects", "noise", "nuts", "solver", "arms", "subjects_per_group"})
     if model is None:
         from ..model import get_model
 
@@ -148,8 +150,17 @@ def parse_fit_section(
         nuts=_nuts(sec.get("nuts", {}), f"{key}.nuts"),
         solver=_solver({**dict(solver or {}), **dict(sec.get("solver", {}) or {})}, f"{key}.solver"),
         seed=seed,
+        subjects_per_group=_subjects_per_group(sec.get("subjects_per_group"), f"{key}.subjects_per_group"),
         raw={"name": name, "seed": seed, **dict(sec)},
     )
+
+
+def _subjects_per_group(value, key) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{key}: expected a positive integer (or null for every subject), got {value!r}")
+    return value
 
 
 def _apply_arms(arms, free, fixed, key):
