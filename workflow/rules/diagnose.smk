@@ -55,7 +55,7 @@ rule diagnose:
     output:
         **diagnose_outputs(),
     wildcard_constraints:
-        fit=f"(?!(?:{_SCORED_FITS})$)[^/]+",
+        fit=f"(?!(?:{_SCORED_FITS})(?:/|$))[^/]+",
     params:
         **DIAGNOSE_PARAMS,
         truth="",
