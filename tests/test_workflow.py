@@ -90,3 +90,9 @@ def test_slurm_profile_parses_and_dry_runs(tmp_path):
     dry = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert "fit" in _planned_rules(dry.stdout + dry.stderr)
+
+
+def test_lint_is_clean():
+    lint = subprocess.run([*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--lint"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert "Lints for" not in lint.stdout + lint.stderr, (lint.stdout + lint.stderr)[-3000:]

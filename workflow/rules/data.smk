@@ -2,26 +2,6 @@
 # Config sections: seed, model, synthetic (schemas/config.synthetic.schema.yaml) and
 # data (schemas/config.data.schema.yaml). Logic lives in the package (`remodel-fit <verb>`).
 
-from snakemake.utils import validate
-
-validate(config.setdefault("synthetic", {}), "../schemas/config.synthetic.schema.yaml", set_default=True)
-validate(config.setdefault("data", {}), "../schemas/config.data.schema.yaml", set_default=True)
-
-
-def data_tables(wildcards=None):
-    """The measurement and conditions tables the analysis uses, by data.source."""
-    source = config["data"]["source"]
-    if source == "synthetic":
-        return {"measurements": "results/data/synthetic/measurements.csv",
-                "conditions": "results/data/synthetic/conditions.csv"}
-    if source == "clinical":
-        return {"measurements": "results/data/clinical/measurements.csv",
-                "conditions": "results/data/clinical/conditions.csv"}
-    tables = {"measurements": config["data"]["measurements"]}
-    if config["data"].get("conditions"):
-        tables["conditions"] = config["data"]["conditions"]
-    return tables
-
 
 rule make_synthetic:
     input:
@@ -30,6 +10,8 @@ rule make_synthetic:
         measurements="results/data/synthetic/measurements.csv",
         conditions="results/data/synthetic/conditions.csv",
         truth="results/data/synthetic/truth.json",
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/data/make_synthetic.log",
     message:
@@ -46,6 +28,8 @@ rule read_clinical:
         clinical_dir=config["data"]["clinical_dir"],
         pattern=config["data"]["clinical_pattern"],
         drugs=" ".join(config["data"]["clinical_drugs"]),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/data/read_clinical.log",
     message:
@@ -63,6 +47,8 @@ rule validate_data:
     params:
         model=config.get("model", "bone_inflammation"),
         conditions=lambda wildcards, input: f"--conditions {input.conditions}" if "conditions" in input.keys() else "",
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/data/validate_data.log",
     message:
@@ -80,6 +66,8 @@ rule plot_data:
         report("results/data/overview.png", caption="../report/data_overview.rst", category="Data"),
     params:
         model=config.get("model", "bone_inflammation"),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/data/plot_data.log",
     message:

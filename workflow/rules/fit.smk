@@ -2,29 +2,6 @@
 # simulation-based calibration of a fit (slow; not in rule all unless asked for).
 # Config section: fit (workflow/schemas/config.fit.schema.yaml). Logic: `remodel-fit fit|sbc`.
 
-from snakemake.utils import validate
-
-validate(config.setdefault("fit", {}), "../schemas/config.fit.schema.yaml", set_default=True)
-FITS = config["fit"].get("fits", {})
-FIT_SOURCES = {
-    "synthetic": {"measurements": "results/data/synthetic/measurements.csv",
-                  "conditions": "results/data/synthetic/conditions.csv"},
-    "clinical": {"measurements": "results/data/clinical/measurements.csv",
-                 "conditions": "results/data/clinical/conditions.csv"},
-}
-
-
-def fit_tables(wildcards):
-    """The tables of fit {fit}: data.source synthetic|clinical, or data.measurements/conditions."""
-    data = FITS[wildcards.fit].get("data", {"source": "synthetic"})
-    if "source" in data:
-        return FIT_SOURCES[data["source"]]
-    return {k: data[k] for k in ("measurements", "conditions") if data.get(k)}
-
-
-def fit_table_args(wildcards, input):
-    return " ".join(f"--{k} {input[k]}" for k in ("measurements", "conditions") if k in input.keys())
-
 
 rule fit:
     input:
@@ -32,6 +9,8 @@ rule fit:
         config=lambda wildcards: config_slice("fit", ["fit"]),
     output:
         idata="results/fit/{fit}/idata.nc",
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/fit/{fit}.log",
     params:
@@ -50,6 +29,8 @@ rule sbc:
     output:
         ranks="results/sbc/{fit}/ranks.csv",
         figure=report("results/sbc/{fit}/ranks.png", caption="../report/sbc.rst", category="Validation"),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/sbc/{fit}.log",
     params:

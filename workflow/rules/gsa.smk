@@ -14,8 +14,10 @@ rule gsa_prior:
         morris=report("results/gsa/prior/morris.png", caption="../report/gsa_morris.rst", category="Sensitivity", subcategory="prior ranges"),
         convergence=report("results/gsa/prior/convergence.png", caption="../report/gsa_convergence.rst", category="Sensitivity", subcategory="prior ranges"),
     params:
-        outdir="results/gsa/prior",
+        outdir=lambda wildcards, output: str(Path(output.bars).parent),
         n=config.get("gsa", {}).get("n", 1024),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/gsa/prior.log",
     threads: 2
@@ -38,6 +40,8 @@ rule gsa_posterior:
     params:
         outdir=lambda wildcards: f"results/gsa/posterior_{wildcards.fit}",
         q=config.get("gsa", {}).get("posterior_quantiles", [0.05, 0.95]),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/gsa/posterior_{fit}.log",
     threads: 2

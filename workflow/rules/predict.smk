@@ -10,6 +10,8 @@ rule predict:
         table="results/predict/{fit}/scenarios.csv",
         figure=report("results/predict/{fit}/scenarios.png", caption="../report/predict.rst",
                       category="Predictions", subcategory="{fit}"),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/predict/{fit}.log",
     params:
@@ -26,6 +28,8 @@ rule compare_arms:
     output:
         table=report("results/compare/loo_compare.csv", caption="../report/compare.rst", category="Model comparison"),
         figure=report("results/compare/loo_compare.png", caption="../report/compare.rst", category="Model comparison"),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/compare/compare_arms.log",
     params:

@@ -10,8 +10,10 @@ rule simulate_scenarios:
             category="Scenarios",
         ),
     params:
-        outdir="results/simulate",
+        outdir=lambda wildcards, output: str(Path(output.table).parent),
         names=", ".join(config["scenarios"]["items"]),
+    conda:
+        "../envs/remodel-fit.yaml"
     log:
         "logs/simulate/scenarios.log",
     message:
