@@ -32,7 +32,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _prepare(args: argparse.Namespace):
     """Config, spec, model, dataset; host devices and compile cache set before any JAX work."""
-    from ..inference.cli_support import load_config
+    from ..config import load_config
 
     config = load_config(args.config)
     from ..inference import configure_host_devices, enable_compile_cache, parse_fit

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..inference.cli_support import load_config
+    from ..config import load_config
 
     settings = dict(load_config(args.config).get("fit", {}).get("predict", {}) or {})
     from ..inference import enable_compile_cache
