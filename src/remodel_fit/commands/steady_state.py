@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
-from ..errors import ConfigError
+from ..errors import ConfigError, RemodelFitError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
     model = get_model(args.model)
     params = model.params(parse_overrides(args.overrides))
     state = baseline(model, params)
-    if not all(map(lambda v: v == v, state.values())):
-        from ..errors import RemodelFitError
-
+    if any(math.isnan(v) for v in state.values()):
         raise RemodelFitError(f"model {model.name!r}: steady state not found for these parameters")
     print(json.dumps({"model": model.name, "steady_state": state}, indent=2))
     return 0

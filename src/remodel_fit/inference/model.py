@@ -117,9 +117,9 @@ class FitModel:
         self.values = jnp.asarray(values)
         self.gradient = spec.nuts.resolved_gradient
         self.scale_of = factorable_scales(model, self.base, data.observables)
-        scales = set(self.scale_of.values())
-        self.solve_base = {**self.base, **{s: jnp.asarray(1.0) for s in scales}}
-        self.dynamic = tuple(n for n in spec.free if n not in scales)
+        self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
+        self.solve_base = {**self.base, **self.unit_scales}
+        self.dynamic = tuple(n for n in spec.free if n not in self.unit_scales)
         self._forward = forward_subject_solver(
             model, self.solve_base, self.dynamic, self.times, data.observables, spec.solver
         )
@@ -157,9 +157,8 @@ class FitModel:
             table, ok = jax.vmap(self._forward)(theta, dict(self.data.inputs))  # (subject, obs, time)
             ok = ok > 0.5
         else:
-            shared = {**params, **{k: v for k, v in self.solve_base.items() if k in set(self.scale_of.values())}}
             dynamic_varying = {k: v for k, v in varying.items() if k in self.dynamic}
-            sol = solve_subjects(self.model, shared, dynamic_varying, self.times, self.data.inputs, self.spec.solver)
+            sol = solve_subjects(self.model, {**params, **self.unit_scales}, dynamic_varying, self.times, self.data.inputs, self.spec.solver)
             table = jnp.stack([sol.observables[o] for o in self.data.observables], axis=1)
             ok = sol.ok
 
@@ -177,7 +176,6 @@ class FitModel:
     def _solve_distinct(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
         """One solve per distinct input schedule (no vmap, so no lockstep), mapped to subjects."""
         first, subject_to_schedule = self.schedules
-        shared = {**params, **{k: v for k, v in self.solve_base.items() if k in set(self.scale_of.values())}}
         tables, oks = [], []
         for i in first:
             inputs = self.data.subject_inputs(int(i))
@@ -186,7 +184,7 @@ class FitModel:
                 table, ok = self._forward(theta, inputs)
                 ok = ok > 0.5
             else:
-                sol = simulate(self.model, shared, self.times, inputs, config=self.spec.solver)
+                sol = simulate(self.model, {**params, **self.unit_scales}, self.times, inputs, config=self.spec.solver)
                 table, ok = jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok
             tables.append(table)
             oks.append(ok)
