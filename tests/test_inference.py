@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
+from numpyro import handlers
 from numpyro.infer import init_to_median
 from numpyro.infer.util import initialize_model
 
@@ -154,14 +155,62 @@ def test_log_density_and_gradient_match_finite_differences(bone_model, logistic_
     np.testing.assert_allclose(np.asarray(grad), fd, rtol=2e-3, atol=2e-3 * np.max(np.abs(fd)))
 
 
+def _marginal_point(model, design, section):
+    spec = parse_fit_section("m", {**section, "free": {**section["free"], "p1np0": {"scale": 0.3}},
+                                   "random_effects": {"ctx0": {"sd_prior": 0.2}, "p1np0": {}}}, model=model)
+    design = grid_dataset(design.subjects, design.groups, design.times, ["bmd_ls", "ctx", "p1np"], design.inputs)
+    fm = FitModel(model, design, spec)
+    data, _ = draw_data(fm, jax.random.PRNGKey(4))
+    point = {"tnf_e_rankl": 0.9, "kout_ls": 0.011, "ctx0": 0.45, "p1np0": 50.0, "ctx0_sd": 0.3, "p1np0_sd": 0.15,
+             "sigma_bmd_ls": 0.02, "sigma_ctx": 0.2, "sigma_p1np": 0.1}
+    return fm, jnp.asarray(data.values), point
+
+
+def test_marginal_scale_effects_equal_the_multivariate_normal_density(bone_model):
+    """Integrating subject effects out in closed form gives the exact joint density of log y."""
+    from numpyro.infer.util import log_density
+    from scipy import stats
+
+    fm, y, point = _marginal_point(*bone_model)
+    assert fm.marginal == ("ctx0", "p1np0")
+    total, tr = log_density(fm, (), {"y": y}, point)
+    assert "ctx0_z" not in tr  # NUTS never sees the subject effects
+    prior = sum(float(jnp.sum(tr[n]["fn"].log_prob(tr[n]["value"]))) for n in point)
+    mu, s = np.asarray(tr["y"]["fn"].loc), np.asarray(tr["y"]["fn"].scale)
+    obs = np.asarray(fm.data.observables)[np.asarray(fm.data.observable_index)]
+    subj = np.asarray(fm.data.subject_index)
+    omega = np.select([obs == "ctx", obs == "p1np"], [point["ctx0_sd"], point["p1np0_sd"]], 0.0)
+    same_block = (subj[:, None] == subj[None, :]) & (obs[:, None] == obs[None, :])
+    cov = np.diag(s**2) + same_block * np.outer(omega, omega)
+    expected = stats.multivariate_normal(mu, cov).logpdf(np.log(np.asarray(y))) - np.sum(np.log(np.asarray(y)))
+    np.testing.assert_allclose(float(total) - prior, expected, rtol=1e-10)
+
+    # conditional draws: z = eta/omega has the Gaussian-conditioning mean and sd of its block
+    cond = handlers.trace(handlers.seed(handlers.substitute(fm, data=point), 0)).get_trace(y=y, conditional=True)
+    for name, o in (("ctx0", "ctx"), ("p1np0", "p1np")):
+        for i in range(fm.data.n_subjects):
+            rows = (subj == i) & (obs == o)
+            w = point[f"{name}_sd"]
+            c = np.diag(s[rows] ** 2) + w**2
+            r = np.log(np.asarray(y)[rows]) - mu[rows]
+            mean = w**2 * np.ones(rows.sum()) @ np.linalg.solve(c, r)
+            var = w**2 - w**4 * np.ones(rows.sum()) @ np.linalg.solve(c, np.ones(rows.sum()))
+            site = cond[f"{name}_z"]["fn"]
+            np.testing.assert_allclose(float(site.loc[i]) * w, mean, rtol=1e-9)
+            np.testing.assert_allclose(float(site.scale[i]) * w, np.sqrt(var), rtol=1e-9)
+    # applied to the predictions: y's location moves by eta of the subject's block
+    eta = np.asarray(cond["ctx0_z"]["value"]) * point["ctx0_sd"]
+    moved = np.asarray(cond["y"]["fn"].loc) - mu
+    np.testing.assert_allclose(moved[obs == "ctx"], eta[subj[obs == "ctx"]], rtol=1e-9)
+    np.testing.assert_allclose(moved[obs == "bmd_ls"], 0.0, atol=1e-12)
+
+
 def test_failed_solves_give_finite_log_density_and_are_counted(logistic_data):
     model, data, _ = logistic_data
     section = {**logistic_spec(), "solver": {"max_steps": 2}}
     fm = FitModel(model, data, parse_fit_section("broken", section, model=model))
     info = initialize_model(jax.random.PRNGKey(0), fm, model_kwargs={"y": jnp.asarray(data.values)},
                             init_strategy=init_to_median(num_samples=15))
-    from numpyro import handlers
-
     tr = handlers.trace(handlers.substitute(handlers.seed(fm, 0), data={})).get_trace(y=jnp.asarray(data.values))
     assert int(tr["failed_solves"]["value"]) == data.n_subjects
     assert np.all(np.isfinite(tr["y"]["fn"].log_prob(jnp.asarray(data.values))))

@@ -20,6 +20,7 @@ from ..simulate import SolverConfig
 DISTS = ("lognormal", "normal", "halfnormal", "truncnormal")
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 GRADIENTS = ("auto", "reverse", "forward")
+RANDOM_EFFECTS_METHODS = ("marginal", "sampled")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class FitSpec:
     seed: int = 0
     subjects_per_group: int | None = None
     """Fit only the first n subjects of each group (None: all)."""
+    random_effects_method: str = "marginal"
+    """'marginal': effects on observable scales are integrated out in closed form (see
+    :mod:`.marginal`; other effects are sampled); 'sampled': every effect is a NUTS latent."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,7 +106,8 @@ def parse_fit_section(
     """Validate one fit section; with ``model``, names and ``loc: default`` are resolved against it."""
     key = f"fit.fits.{name}"
     sec = _mapping(section, key)
-    _only(sec, key, {"model", "data", "free", "fixed", "random_effects", "noise", "nuts", "solver", "arms", "subjects_per_group"})
+    _only(sec, key, {"model", "data", "free", "fixed", "random_effects", "noise", "nuts", "solver", "arms", "subjects_per_group",
+                     "random_effects_method"})
     if model is None:
         from ..model import get_model
 
@@ -151,8 +156,16 @@ def parse_fit_section(
         solver=_solver({**dict(solver or {}), **dict(sec.get("solver", {}) or {})}, f"{key}.solver"),
         seed=seed,
         subjects_per_group=_subjects_per_group(sec.get("subjects_per_group"), f"{key}.subjects_per_group"),
+        random_effects_method=_choice(sec.get("random_effects_method", "marginal"), RANDOM_EFFECTS_METHODS,
+                                      f"{key}.random_effects_method"),
         raw={"name": name, "seed": seed, **dict(sec)},
     )
+
+
+def _choice(value, allowed: tuple[str, ...], key: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {list(allowed)}, got {value!r}")
+    return value
 
 
 def _subjects_per_group(value, key) -> int | None:
@@ -210,10 +223,8 @@ def _nuts(v: Any, key: str) -> NutsSpec:
             raise ConfigError(f"{key}.{f} must be a positive integer, got {getattr(spec, f)!r}")
     if not 0 < float(spec.target_accept) < 1:
         raise ConfigError(f"{key}.target_accept must lie in (0, 1), got {spec.target_accept!r}")
-    if spec.chain_method not in CHAIN_METHODS:
-        raise ConfigError(f"{key}.chain_method must be one of {list(CHAIN_METHODS)}, got {spec.chain_method!r}")
-    if spec.gradient not in GRADIENTS:
-        raise ConfigError(f"{key}.gradient must be one of {list(GRADIENTS)}, got {spec.gradient!r}")
+    _choice(spec.chain_method, CHAIN_METHODS, f"{key}.chain_method")
+    _choice(spec.gradient, GRADIENTS, f"{key}.gradient")
     return spec
 
 

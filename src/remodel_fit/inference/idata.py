@@ -42,7 +42,7 @@ def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: i
     def one(args):
         sample, k = args
         k_model, k_rep = jax.random.split(k)
-        tr = handlers.trace(handlers.seed(handlers.substitute(fm, data=sample), k_model)).get_trace(y=y)
+        tr = handlers.trace(handlers.seed(handlers.substitute(fm, data=sample), k_model)).get_trace(y=y, conditional=True)
         out = {n: s["value"] for n, s in tr.items() if s["type"] in ("sample", "deterministic") and n != "y"}
         site = tr["y"]
         out["y"] = site["fn"].sample(k_rep) if y is not None else site["value"]

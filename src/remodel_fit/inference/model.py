@@ -3,7 +3,10 @@
 Sites (named as the InferenceData contract wants):
 - one per free parameter, natural scale (NUTS samples positive ones on the log scale);
 - ``P_sd`` (log-scale between-subject sd), ``P_z`` (standard normal, non-centred) and the
-  deterministic ``P_subject`` = P * exp(P_sd * P_z) for each random effect P;
+  deterministic ``P_subject`` = P * exp(P_sd * P_z) for each random effect P. Effects on
+  observable scales are integrated out (``random_effects_method: marginal``, see
+  :mod:`.marginal`): NUTS samples only ``P_sd``, and ``P_z`` is drawn from its exact
+  conditional posterior when draws are traced (``fm(y, conditional=True)``);
 - ``sigma_<obs>`` (log-normal sd) for observables with a row lacking a table sd;
 - ``failed_solves`` (deterministic count) and a large negative factor when > 0;
 - ``y``: log-normal likelihood of every measurement (``y=None`` gives the prior predictive).
@@ -29,6 +32,7 @@ from ..model.spec import Model, Params
 from ..simulate import SolverConfig, simulate
 from .config import FitSpec, PriorSpec
 from .gradient import forward_subject_solver, subject_thetas
+from .marginal import ScaleEffectBlocks
 from .priors import DEFAULT_NOISE, distribution
 
 FAILED_SOLVE_PENALTY = -1e8
@@ -125,6 +129,12 @@ class FitModel:
         )
         dynamic_effects = set(spec.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data)
+        self.marginal = tuple(
+            p for p in spec.random_effects if spec.random_effects_method == "marginal" and p in self.unit_scales
+        )
+        self.blocks = ScaleEffectBlocks.build(
+            self.marginal, self.scale_of, data.observables, data.subject_index, data.observable_index, data.n_subjects
+        )
 
     # ---------------------------------------------------------------- sites
     @property
@@ -134,18 +144,22 @@ class FitModel:
     def noise_prior(self, obs: str) -> PriorSpec:
         return self.spec.noise.get(obs, self.spec.noise.get("default", DEFAULT_NOISE))
 
-    def sample_parameters(self) -> tuple[Params, dict[str, jnp.ndarray]]:
-        """Shared parameters (defaults, fixed, free) and per-subject values of random effects."""
+    def sample_parameters(self) -> tuple[Params, dict[str, jnp.ndarray], jnp.ndarray]:
+        """Shared parameters (defaults, fixed, free), per-subject values of the sampled random
+        effects, and the sds of the marginal ones (in ``self.marginal`` order)."""
         params = dict(self.base)
         for name, prior in self.spec.free.items():
             params[name] = numpyro.sample(name, distribution(prior))
-        varying = {}
+        varying, omega = {}, {}
         for name, sd_prior in self.spec.random_effects.items():
             sd = numpyro.sample(f"{name}_sd", dist.HalfNormal(sd_prior))
+            if name in self.marginal:
+                omega[name] = sd
+                continue
             with numpyro.plate("subject", self.data.n_subjects):
                 z = numpyro.sample(f"{name}_z", dist.Normal(0.0, 1.0))
             varying[name] = numpyro.deterministic(f"{name}_subject", params[name] * jnp.exp(sd * z))
-        return params, varying
+        return params, varying, jnp.stack([omega[p] for p in self.marginal]) if self.marginal else jnp.zeros(0)
 
     def predictions(self, params: Params, varying: Mapping[str, jnp.ndarray]) -> tuple[jnp.ndarray, jnp.ndarray]:
         """Predicted value of every measurement (finite, positive) and the number of failed solves."""
@@ -190,8 +204,10 @@ class FitModel:
             oks.append(ok)
         return jnp.stack(tables)[subject_to_schedule], jnp.stack(oks)[subject_to_schedule]
 
-    def __call__(self, y=None):
-        params, varying = self.sample_parameters()
+    def __call__(self, y=None, conditional: bool = False):
+        """The model; with ``conditional`` the marginal subject effects are drawn from their
+        posterior given ``y`` (for traced posterior draws) instead of being integrated out."""
+        params, varying, omega = self.sample_parameters()
         pred, failed = self.predictions(params, varying)
         numpyro.deterministic("failed_solves", failed)
         numpyro.factor("failed_solve_penalty", FAILED_SOLVE_PENALTY * failed)
@@ -200,11 +216,33 @@ class FitModel:
             s = numpyro.sample(f"sigma_{obs}", distribution(self.noise_prior(obs)))
             sigma = sigma.at[self.data.observables.index(obs)].set(s)
         scale = jnp.where(self.has_sd, self.sd_log, sigma[self.observable_index])
+        if self.marginal:
+            pred = self._marginal_effects(params, omega, pred, scale, y, conditional)
         with numpyro.plate("measurement", self.data.n_measurements):
             numpyro.sample("y", dist.LogNormal(jnp.log(pred), scale), obs=y)
 
+    def _marginal_effects(self, params: Params, omega, pred, scale, y, conditional: bool):
+        """Add the closed-form marginal term, or draw the subject effects and apply them to ``pred``."""
+        residual = None if y is None else jnp.log(y) - jnp.log(pred)
+        if y is not None and not conditional:
+            numpyro.factor("scale_effects_marginal", self.blocks.log_correction(residual, jnp.square(scale), omega))
+            return pred
+        if y is None:
+            shape = (len(self.marginal), self.data.n_subjects)
+            mean, sd = jnp.zeros(shape), jnp.ones(shape)
+        else:
+            mean, sd = self.blocks.conditional_z(residual, jnp.square(scale), omega)
+        eta = []
+        for k, name in enumerate(self.marginal):
+            with numpyro.plate("subject", self.data.n_subjects):
+                z = numpyro.sample(f"{name}_z", dist.Normal(mean[k], sd[k]))
+            eta.append(omega[k] * z)
+            numpyro.deterministic(f"{name}_subject", params[name] * jnp.exp(eta[-1]))
+        return pred * jnp.exp(self.blocks.per_measurement(jnp.stack(eta)))
+
     def latent_sites(self) -> list[str]:
-        """Names of the sampled (non-observed) sites, in model order."""
+        """Names of the sampled (non-observed) sites, in model order (``P_z`` of marginal effects
+        included: NUTS does not sample them, traced posterior draws do)."""
         names = list(self.spec.free)
         for name in self.spec.random_effects:
             names += [f"{name}_sd", f"{name}_z"]
