@@ -1,8 +1,8 @@
 """Posterior predictive trajectories of a typical subject under named treatment scenarios.
 
-For each scenario (input schedules from config) and each of K posterior draws, the model
-is solved for a typical subject (random effects at their population value) on a dense
-time grid; the result is a tidy table of quantiles
+For each scenario (a :mod:`remodel_fit.scenarios` spec: levels, doses, description) and
+each of K posterior draws, the model is solved for a typical subject (random effects at
+their population value) on a dense time grid; the result is a tidy table of quantiles
 (scenario, observable, time, q05, q25, q50, q75, q95).
 """
 
@@ -17,46 +17,20 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..model.inputs import doses, every, level
 from ..model.spec import Model
+from ..scenarios import scenario_inputs
 from ..simulate import SolverConfig
 from .model import solve_subjects
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+_INFLAMED = {"tnf": [[0, 23.0]], "il6": [[0, 30.0]]}
 DEFAULT_SCENARIOS: dict[str, Any] = {
-    "untreated": {"inputs": {"tnf": {"times": [0], "values": [23.0]}, "il6": {"times": [0], "values": [30.0]}}},
-    "anti_tnf_m6": {"inputs": {
-        "tnf": {"times": [0], "values": [23.0]}, "il6": {"times": [0], "values": [30.0]},
-        "anti_tnf_mg": {"every": {"start": 182.5, "interval": 14, "amount": 40, "until": 1095}}}},
-    "denosumab_q6m": {"inputs": {
-        "tnf": {"times": [0], "values": [23.0]}, "il6": {"times": [0], "values": [30.0]},
-        "denosumab_mg": {"every": {"start": 0, "interval": 182.5, "amount": 60, "until": 1095}}}},
+    "untreated": {"description": "TNF-alpha 23 and IL-6 30 pg/mL from day 0", "levels": _INFLAMED},
+    "anti_tnf_m6": {"description": "inflamed; anti-TNF 40 mg every 14 days from month 6", "levels": _INFLAMED,
+                    "doses": {"anti_tnf_mg": {"start": 182.5, "every": 14, "amount": 40}}},
+    "denosumab_q6m": {"description": "inflamed; denosumab 60 mg every 6 months from day 0", "levels": _INFLAMED,
+                      "doses": {"denosumab_mg": {"start": 0, "every": 182.5, "amount": 60}}},
 }
-
-
-def scenario_inputs(model: Model, scenario: Mapping[str, Any], key: str) -> dict:
-    """Schedules of one scenario: levels ``{times, values}``; doses ``{times, amounts}`` or ``{every: {...}}``."""
-    out = {}
-    for name, entry in (scenario.get("inputs") or {}).items():
-        k = f"{key}.inputs.{name}"
-        try:
-            spec = model.input(name)
-        except Exception as err:
-            raise ConfigError(f"{k}: {err}") from None
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{k} must be a mapping, got {entry!r}")
-        try:
-            if spec.kind == "level":
-                out[name] = level(entry["times"], entry["values"])
-            elif "every" in entry:
-                e = entry["every"]
-                out[name] = every(float(e["start"]), float(e["interval"]), float(e["amount"]), float(e["until"]))
-            else:
-                out[name] = doses(entry["times"], entry["amounts"])
-        except KeyError as err:
-            raise ConfigError(f"{k} lacks key {err.args[0]!r} (levels: times, values; doses: times, amounts or every)") from None
-    return out
 
 
 def typical_draws(posterior, free: list[str], n: int, key: jax.Array) -> dict[str, np.ndarray]:
@@ -76,13 +50,17 @@ def predict_scenarios(
     observables: list[str],
     config: SolverConfig = SolverConfig(),
 ) -> pd.DataFrame:
-    """Quantile table of ``observables`` for each scenario over the posterior ``draws`` (failed solves dropped)."""
+    """Quantile table of ``observables`` for each scenario over the posterior ``draws`` (failed solves dropped).
+
+    ``scenarios`` maps names to :mod:`remodel_fit.scenarios` specs (levels, doses, description);
+    doses without ``until`` run to the end of ``times``.
+    """
     params = model.params(dict(base))
     n = len(next(iter(draws.values())))
     varying = {p: jnp.asarray(v) for p, v in draws.items()}
     rows = []
     for name, scenario in scenarios.items():
-        inputs = scenario_inputs(model, scenario, f"fit.predict.scenarios.{name}")
+        inputs = scenario_inputs(model, scenario, horizon=float(times[-1]), key=f"fit.predict.scenarios.{name}")
         batched = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n,) + a.shape), inputs)
         sol = solve_subjects(model, params, varying, jnp.asarray(times), batched, config)
         ok = np.asarray(sol.ok)
