@@ -79,3 +79,34 @@ def test_level_schedule_uses_reference_before_first_time():
     schedule = level([10.0, 20.0], [3.0, 7.0], length=4)
     values = [float(schedule.at(t, 1.5)) for t in (0.0, 10.0, 15.0, 25.0)]
     assert values == [1.5, 3.0, 3.0, 7.0]
+
+
+@pytest.mark.parametrize("ka, ke", [(0.3, 0.05), (0.1, 0.1 + 1e-12)])
+def test_dose_recursion_equals_superposition_of_bateman_curves(ka, ke):
+    """Amounts after the last dose propagated in closed form = the sum over every dose given."""
+    import jax
+
+    from remodel_fit.model.drugs import after_doses, amounts_at, transfer
+    from remodel_fit.model.inputs import doses
+
+    schedule = doses([3.0, 10.0, 10.5, 40.0, 90.0], [40.0, 20.0, 5.0, 40.0, 60.0], length=8)  # 3 padding slots
+    times = np.asarray(schedule.times)[:5]
+    amounts = np.asarray(schedule.amounts)[:5]
+    f = 0.7
+    after = after_doses(schedule, ka, ke, f)
+    for t in (0.0, 3.0, 3.5, 10.2, 10.5, 39.0, 60.0, 400.0):
+        depot, central = amounts_at(schedule, after, jnp.asarray(t), ka, ke, f)
+        dt = np.where(times <= t, t - times, np.nan)
+        given = times <= t
+        exp_depot = np.sum(np.where(given, amounts * np.exp(-ka * np.nan_to_num(dt)), 0.0))
+        kernel = np.asarray(transfer(jnp.asarray(np.nan_to_num(dt)), ka, ke))
+        exp_central = np.sum(np.where(given, f * ka * amounts * kernel, 0.0))
+        np.testing.assert_allclose(float(depot), exp_depot, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(float(central), exp_central, rtol=1e-9, atol=1e-14)
+    empty = doses([], [], length=4)
+    assert float(amounts_at(empty, after_doses(empty, ka, ke, f), jnp.asarray(5.0), ka, ke, f)[1]) == 0.0
+    grad = jax.grad(lambda k: amounts_at(schedule, after_doses(schedule, k, ke, f), jnp.asarray(60.0), k, ke, f)[1])(ka)
+    h = 1e-6
+    fd = (amounts_at(schedule, after_doses(schedule, ka + h, ke, f), jnp.asarray(60.0), ka + h, ke, f)[1]
+          - amounts_at(schedule, after_doses(schedule, ka - h, ke, f), jnp.asarray(60.0), ka - h, ke, f)[1]) / (2 * h)
+    np.testing.assert_allclose(float(grad), float(fd), rtol=1e-5)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import cytokines, pivonka
-from .drugs import bateman_concentration, depot_amount, mg_to_pmol
+from .drugs import after_doses, amounts_at, mg_to_pmol
 from .inputs import level_at
 from .spec import Input, Model, Observable, Parameter, Params
 
@@ -102,6 +102,7 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("denosumab", "ng/mL", "serum denosumab concentration"),
 )
 
+ANTI_CYTOKINES = (("tnf", "anti_tnf_mg", "atnf"), ("il6", "anti_il6_mg", "ail6"))
 STATES = ("OBp", "OBa", "OCa", "denosumab", "formation", "bmd_ls", "bmd_th")
 PM_TO_NG_PER_ML = DENOSUMAB_KDA * 1e3 * 1e-12 * 1e6  # pmol/L * g/mol -> ng/mL
 
@@ -109,11 +110,10 @@ PM_TO_NG_PER_ML = DENOSUMAB_KDA * 1e3 * 1e-12 * 1e6  # pmol/L * g/mol -> ng/mL
 def effective_cytokines(t, p: Params, inputs) -> dict[str, jnp.ndarray]:
     """Cytokine levels at ``t`` after anti-cytokine treatment (pg/mL)."""
     levels = {c: level_at(inputs, c, t, p[f"{c}_ref"]) for c in cytokines.CYTOKINES}
-    for cytokine, drug, prefix in (("tnf", "anti_tnf_mg", "atnf"), ("il6", "anti_il6_mg", "ail6")):
+    for cytokine, drug, prefix in ANTI_CYTOKINES:
         if drug in inputs:
-            conc = bateman_concentration(
-                inputs[drug], t, p[f"{prefix}_ka"], p[f"{prefix}_kel"], p[f"{prefix}_F"], p[f"{prefix}_V"], ANTIBODY_KDA
-            )
+            _, absorbed = amounts_at(inputs[drug], p[f"{prefix}_after"], t, *_pk(p, prefix))
+            conc = mg_to_pmol(absorbed, ANTIBODY_KDA) / p[f"{prefix}_V"]
             levels[cytokine] = levels[cytokine] * p[f"{prefix}_ic50"] / (p[f"{prefix}_ic50"] + conc)
     return levels
 
@@ -126,10 +126,20 @@ def modifiers(t, y, p: Params, inputs) -> pivonka.Modifiers:
     )
 
 
+def _pk(p: Params, prefix: str) -> tuple:
+    """(ka, ke, F) of a subcutaneous antibody; denosumab's linear part only (its central is a state)."""
+    ke = 0.0 if prefix == "dmab" else p[f"{prefix}_kel"]
+    return p[f"{prefix}_ka"], ke, p[f"{prefix}_F"]
+
+
 def _prepare(p: Params, inputs) -> Params:
     cells = pivonka.steady_cells(p)
     s = pivonka.signalling(cells[0], cells[1], cells[2], p)
-    return {**p, "OBp0": cells[0], "OBa0": cells[1], "OCa0": cells[2], "RANKL0": s["RANKL"], "OPG0": s["OPG"]}
+    out = {**p, "OBp0": cells[0], "OBa0": cells[1], "OCa0": cells[2], "RANKL0": s["RANKL"], "OPG0": s["OPG"]}
+    for _, drug, prefix in ANTI_CYTOKINES + (("", "denosumab_mg", "dmab"),):
+        if drug in inputs:  # depot/central amounts after each dose: O(1) PK per right-hand side
+            out[f"{prefix}_after"] = after_doses(inputs[drug], *_pk(p, prefix))
+    return out
 
 
 def _initial_state(p: Params, inputs) -> jnp.ndarray:
@@ -142,8 +152,8 @@ def _vector_field(t, y, p: Params, inputs) -> jnp.ndarray:
     d_obp, d_oba, d_oca = pivonka.cell_derivatives(y[0], y[1], y[2], p, m)
     absorption = 0.0
     if "denosumab_mg" in inputs:
-        depot = mg_to_pmol(depot_amount(inputs["denosumab_mg"], t, p["dmab_ka"]), DENOSUMAB_KDA)
-        absorption = p["dmab_ka"] * p["dmab_F"] * depot / p["dmab_V"]
+        depot_mg, _ = amounts_at(inputs["denosumab_mg"], p["dmab_after"], t, *_pk(p, "dmab"))
+        absorption = p["dmab_ka"] * p["dmab_F"] * mg_to_pmol(depot_mg, DENOSUMAB_KDA) / p["dmab_V"]
     dmab = y[3]
     d_dmab = absorption - p["dmab_kel"] * dmab - p["dmab_vmax"] * dmab / (p["dmab_km"] + dmab)
     formation = jnp.maximum(y[1] / p["OBa0"], 1e-12)
