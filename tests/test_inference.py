@@ -227,6 +227,8 @@ def test_failed_solves_give_finite_log_density_and_are_counted(logistic_data):
         ({"model": "logistic", "nuts": {"chains": 0}}, "fit.fits.x.nuts.chains"),
         ({"model": "logistic", "random_effects": {"K": {}}}, "fit.fits.x.random_effects.K"),
         ({"model": "logistic", "bogus": 1}, "fit.fits.x"),
+        ({"model": "logistic", "nuts": {"init": "map"}}, "fit.fits.x.nuts.init"),
+        ({"model": "logistic", "random_effects_method": "mc"}, "fit.fits.x.random_effects_method"),
     ],
 )
 def test_config_errors_name_the_key(section, key):
@@ -239,3 +241,28 @@ def test_arms_fix_other_cytokine_effects_at_zero():
                                    "free": {"tnf_e_rankl": {}, "tnf_e_opg": {}}}, model=get_model("bone_inflammation"))
     assert list(spec.free) == ["tnf_e_rankl"]
     assert spec.fixed["tnf_e_opg"] == 0.0 and spec.fixed["il6_e_ob"] == 0.0 and "tnf_e_rankl" not in spec.fixed
+
+
+def test_laplace_is_exact_for_a_gaussian():
+    from remodel_fit.inference.laplace import laplace
+
+    mean = jnp.array([1.0, -2.0, 0.5])
+    cov = jnp.array([[2.0, 0.6, 0.0], [0.6, 0.5, -0.1], [0.0, -0.1, 0.3]])
+    precision = jnp.linalg.inv(cov)
+    approx = laplace(lambda x: 0.5 * (x - mean) @ precision @ (x - mean), jnp.zeros(3))
+    np.testing.assert_allclose(approx.mode, mean, atol=1e-5)
+    np.testing.assert_allclose(approx.covariance, cov, rtol=1e-6, atol=1e-8)
+    draws = approx.draws(jax.random.PRNGKey(0), 40000)
+    np.testing.assert_allclose(np.cov(np.asarray(draws).T), cov, atol=0.03)
+
+
+def test_laplace_start_puts_chains_near_the_posterior(logistic_data, logistic_fit):
+    model, data, _ = logistic_data
+    spec = parse_fit_section("lap", logistic_spec(warmup=30, draws=30, init="laplace"), seed=3, model=model)
+    run = run_nuts(FitModel(model, data, spec), stage_key(spec.seed, "fit:lap"))
+    assert run.laplace is not None and np.all(np.isfinite(run.laplace.covariance))
+    post = logistic_fit.posterior
+    draws = run.mcmc.get_samples()
+    for p in ("r", "K", "N0"):  # 30 warm-up draws from the Laplace start already sit in the posterior bulk
+        lo, hi = np.quantile(post[p].values, [0.01, 0.99])
+        assert lo < float(np.median(draws[p])) < hi, p

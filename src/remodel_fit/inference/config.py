@@ -21,6 +21,7 @@ DISTS = ("lognormal", "normal", "halfnormal", "truncnormal")
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 GRADIENTS = ("auto", "reverse", "forward")
 RANDOM_EFFECTS_METHODS = ("marginal", "sampled")
+INITS = ("median", "laplace")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class NutsSpec:
     chain_method: str = "parallel"
     max_tree_depth: int = 8
     predictive_chunk: int = 100
+    init: str = "median"
+    """'median' (prior median) or 'laplace' (start at draws from a Laplace approximation whose
+    inverse Hessian is the initial inverse mass matrix)."""
+    adapt_mass_matrix: bool = True
     gradient: str = "auto"
     """'reverse' (diffrax RecursiveCheckpointAdjoint), 'forward' (forward-mode Jacobian in a custom VJP)
     or 'auto' (forward for chain_method 'parallel', where reverse mode crashes; reverse otherwise)."""
@@ -225,6 +230,10 @@ def _nuts(v: Any, key: str) -> NutsSpec:
         raise ConfigError(f"{key}.target_accept must lie in (0, 1), got {spec.target_accept!r}")
     _choice(spec.chain_method, CHAIN_METHODS, f"{key}.chain_method")
     _choice(spec.gradient, GRADIENTS, f"{key}.gradient")
+    _choice(spec.init, INITS, f"{key}.init")
+    for f in ("dense_mass", "adapt_mass_matrix"):
+        if not isinstance(getattr(spec, f), bool):
+            raise ConfigError(f"{key}.{f} must be true or false, got {getattr(spec, f)!r}")
     return spec
 
 

@@ -99,7 +99,8 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
     idata = az.InferenceData(attrs=attrs, **datasets)
     idata.attrs.update(attrs)
     idata.posterior.attrs.update(attrs, chain_method=run.chain_method, gradient=fm.gradient,
-                                 sampling_seconds=float(run.seconds))
+                                 sampling_seconds=float(run.seconds),
+                                 laplace=json.dumps(run.laplace.summary() if run.laplace else None))
     return idata
 
 

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 from numpyro.infer import MCMC, NUTS, init_to_median
+from numpyro.infer.util import initialize_model
 
+from .laplace import Laplace, laplace
 from .model import FitModel
 
 MAX_HOST_DEVICES = 2
@@ -51,22 +55,38 @@ class NutsRun:
     fit_model: FitModel
     chain_method: str
     seconds: float
+    laplace: Laplace | None = None
+    """The Laplace start (``nuts.init: laplace``), None otherwise or when it failed."""
 
 
 def run_nuts(fm: FitModel, key: jax.Array, *, y=None) -> NutsRun:
-    """Run NUTS as ``fm.spec.nuts`` says, conditioned on ``y`` (default: the dataset's values)."""
+    """Run NUTS as ``fm.spec.nuts`` says, conditioned on ``y`` (default: the dataset's values).
+
+    ``nuts.init: laplace`` first fits a Laplace approximation (:mod:`.laplace`): its inverse
+    Hessian is the initial inverse mass matrix and each chain starts at a draw from it.
+    """
     nuts = fm.spec.nuts
+    y = fm.values if y is None else y
     method = nuts.chain_method
     if method == "parallel" and fm.gradient == "reverse":
         method = "vectorized"  # reverse mode through diffrax crashes under pmap (STACK-NOTES)
     if method == "parallel" and jax.local_device_count() < nuts.chains:
         method = "sequential"
+    start = time.perf_counter()
+    approx, init_params, inverse_mass = None, None, None
+    if nuts.init == "laplace":
+        key, k_init, k_draws = jax.random.split(key, 3)
+        approx, init_params = laplace_start(fm, y, k_init, k_draws, nuts.chains)
+        if approx is not None:
+            inverse_mass = approx.covariance if nuts.dense_mass else jnp.diag(approx.covariance)
     kernel = NUTS(
         fm,
         target_accept_prob=nuts.target_accept,
         dense_mass=nuts.dense_mass,
         max_tree_depth=nuts.max_tree_depth,
         init_strategy=init_to_median(num_samples=15),
+        inverse_mass_matrix=inverse_mass,
+        adapt_mass_matrix=nuts.adapt_mass_matrix or inverse_mass is None,
     )
     mcmc = MCMC(
         kernel,
@@ -76,7 +96,17 @@ def run_nuts(fm: FitModel, key: jax.Array, *, y=None) -> NutsRun:
         chain_method=method,
         progress_bar=False,
     )
-    start = time.perf_counter()
-    mcmc.run(key, y=fm.values if y is None else y, extra_fields=EXTRA_FIELDS)
+    mcmc.run(key, y=y, extra_fields=EXTRA_FIELDS, init_params=init_params)
     jax.block_until_ready(mcmc.get_samples())
-    return NutsRun(mcmc, fm, method, time.perf_counter() - start)
+    return NutsRun(mcmc, fm, method, time.perf_counter() - start, approx)
+
+
+def laplace_start(fm: FitModel, y, k_init: jax.Array, k_draws: jax.Array, chains: int):
+    """(Laplace approximation, per-chain unconstrained start values), or (None, None) if it failed."""
+    info = initialize_model(k_init, fm, model_kwargs={"y": y}, init_strategy=init_to_median(num_samples=15))
+    flat, unravel = ravel_pytree(info.param_info.z)
+    approx = laplace(lambda x: info.potential_fn(unravel(x)), flat)
+    if approx is None:
+        return None, None
+    starts = jax.vmap(unravel)(approx.draws(k_draws, chains))
+    return approx, starts if chains > 1 else jax.tree_util.tree_map(lambda a: a[0], starts)
