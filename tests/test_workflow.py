@@ -96,3 +96,22 @@ def test_lint_is_clean():
     lint = subprocess.run([*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--lint"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert "Lints for" not in lint.stdout + lint.stderr, (lint.stdout + lint.stderr)[-3000:]
+
+
+@pytest.mark.parametrize("name, rules", [("arms", {"compare_arms", "fit"}), ("clinical", {"read_clinical", "fit"})])
+def test_shipped_configs_validate_and_plan(tmp_path, name, rules):
+    """config/arms.yaml (three arm variants + PSIS-LOO) and config/clinical.yaml plan their rules."""
+    import yaml
+
+    clinical = (REPO / "../shared/data/clinical").resolve()
+    if name == "clinical" and not clinical.exists():
+        pytest.skip("clinical data directory absent")
+    config = yaml.safe_load((REPO / f"config/{name}.yaml").read_text())
+    config["clinical_dir"] = config["data"]["clinical_dir"] = str(clinical)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    cmd = [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "--configfile", str(path), "-n", "--cores", "1"]
+    dry = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert rules <= _planned_rules(dry.stdout + dry.stderr), dry.stdout[-2000:]
