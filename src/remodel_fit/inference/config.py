@@ -50,6 +50,9 @@ class NutsSpec:
     """'median' (prior median) or 'laplace' (start at draws from a Laplace approximation whose
     inverse Hessian is the initial inverse mass matrix)."""
     adapt_mass_matrix: bool = True
+    progress_bar: bool = False
+    """NumPyro's per-chain bar on stderr (the fit log). Its host callbacks keep the sampler out
+    of the persistent compile cache, so a warm rerun recompiles it."""
     gradient: str = "auto"
     """'reverse' (diffrax RecursiveCheckpointAdjoint), 'forward' (forward-mode Jacobian in a custom VJP)
     or 'auto' (forward for chain_method 'parallel', where reverse mode crashes; reverse otherwise)."""
@@ -231,7 +234,7 @@ def _nuts(v: Any, key: str) -> NutsSpec:
     _choice(spec.chain_method, CHAIN_METHODS, f"{key}.chain_method")
     _choice(spec.gradient, GRADIENTS, f"{key}.gradient")
     _choice(spec.init, INITS, f"{key}.init")
-    for f in ("dense_mass", "adapt_mass_matrix"):
+    for f in ("dense_mass", "adapt_mass_matrix", "progress_bar"):
         if not isinstance(getattr(spec, f), bool):
             raise ConfigError(f"{key}.{f} must be true or false, got {getattr(spec, f)!r}")
     return spec

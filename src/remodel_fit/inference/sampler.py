@@ -94,7 +94,7 @@ def run_nuts(fm: FitModel, key: jax.Array, *, y=None) -> NutsRun:
         num_samples=nuts.draws,
         num_chains=nuts.chains,
         chain_method=method,
-        progress_bar=False,
+        progress_bar=nuts.progress_bar,
     )
     mcmc.run(key, y=y, extra_fields=EXTRA_FIELDS, init_params=init_params)
     jax.block_until_ready(mcmc.get_samples())
