@@ -266,3 +266,20 @@ def test_laplace_start_puts_chains_near_the_posterior(logistic_data, logistic_fi
     for p in ("r", "K", "N0"):  # 30 warm-up draws from the Laplace start already sit in the posterior bulk
         lo, hi = np.quantile(post[p].values, [0.01, 0.99])
         assert lo < float(np.median(draws[p])) < hi, p
+
+
+def test_written_netcdf_is_byte_identical_for_identical_draws(logistic_fit, tmp_path):
+    """Same draws => same bytes: wall-clock attributes (created_at, timings) are not written."""
+    import time
+
+    write_idata(logistic_fit, tmp_path / "a.nc")
+    time.sleep(1.1)
+    rerun = logistic_fit.copy()  # what a second run of the config differs in: wall-clock attributes
+    for g in rerun.groups():
+        rerun[g].attrs["created_at"] = "2031-01-01T00:00:00"
+    rerun.posterior.attrs["sampling_seconds"] = 1.0 + float(logistic_fit.posterior.attrs["sampling_seconds"])
+    write_idata(rerun, tmp_path / "b.nc")
+    assert (tmp_path / "a.nc").read_bytes() == (tmp_path / "b.nc").read_bytes()
+    back = az.from_netcdf(tmp_path / "a.nc")
+    assert "created_at" not in back.posterior.attrs and "sampling_seconds" not in back.posterior.attrs
+    assert "sampling_seconds" in logistic_fit.posterior.attrs  # the in-memory object keeps them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 SOURCES = {
@@ -68,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
           f"({post.attrs['chain_method']}, {post.attrs['gradient']} gradient); "
           f"divergences {int(idata.sample_stats['diverging'].sum())}, "
           f"failed solves {int(idata.sample_stats['failed_solves'].sum())} -> {args.out}")
+    laplace = json.loads(post.attrs.get("laplace", "null"))
+    if laplace is not None:
+        print(f"  Laplace start: {laplace['iterations']} BFGS iterations, converged {laplace['converged']}, "
+              f"{post.attrs['laplace_seconds']:.1f} s (included above)")
     return 0
 
 

@@ -100,7 +100,8 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
     idata.attrs.update(attrs)
     idata.posterior.attrs.update(attrs, chain_method=run.chain_method, gradient=fm.gradient,
                                  sampling_seconds=float(run.seconds),
-                                 laplace=json.dumps(run.laplace.summary() if run.laplace else None))
+                                 laplace=json.dumps(run.laplace.summary() if run.laplace else None),
+                                 laplace_seconds=float(run.laplace.seconds) if run.laplace else 0.0)
     return idata
 
 
@@ -145,10 +146,19 @@ def provenance(fm: FitModel) -> dict:
     }
 
 
+VOLATILE_ATTRS = ("created_at", "sampling_seconds", "laplace_seconds")
+"""Attributes that differ between two runs of one config (wall-clock); not written, so the same
+config and seed give a byte-identical file (the fit log keeps the timings)."""
+
+
 def write_idata(idata: az.InferenceData, path: str | os.PathLike) -> None:
-    """Write netCDF atomically (nothing half-written is left on failure)."""
+    """Write netCDF atomically (nothing half-written is left on failure), without volatile attributes."""
+    groups = {g: idata[g].copy() for g in idata.groups()}
+    for ds in groups.values():
+        ds.attrs = {k: v for k, v in ds.attrs.items() if k not in VOLATILE_ATTRS}
+    stable = az.InferenceData(attrs={k: v for k, v in idata.attrs.items() if k not in VOLATILE_ATTRS}, **groups)
     with atomic_path(path) as tmp:
-        idata.to_netcdf(str(tmp))
+        stable.to_netcdf(str(tmp))
 
 
 def _version(package: str) -> str:

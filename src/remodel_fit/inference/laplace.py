@@ -39,8 +39,8 @@ class Laplace:
         return self.mode + jax.random.normal(key, (n, self.mode.size)) @ chol.T
 
     def summary(self) -> dict:
-        return {"potential": self.potential, "iterations": self.iterations, "converged": self.converged,
-                "seconds": round(self.seconds, 3)}
+        """Deterministic facts of the approximation (the seconds go to the log, not the netCDF)."""
+        return {"potential": self.potential, "iterations": self.iterations, "converged": self.converged}
 
 
 def laplace(potential: Callable[[jnp.ndarray], jnp.ndarray], x0: jnp.ndarray, *, maxiter: int = 200,
