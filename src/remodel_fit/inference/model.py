@@ -11,8 +11,9 @@ Sites (named as the InferenceData contract wants):
 - ``failed_solves`` (deterministic count) and a large negative factor when > 0;
 - ``y``: log-normal likelihood of every measurement (``y=None`` gives the prior predictive).
 
-Each subject is solved once on the dataset's time grid (``jax.vmap`` over subjects of
-:func:`remodel_fit.simulate`), and predictions are gathered at
+Scale parameters that only multiply their own observables are solved at 1 and applied
+afterwards; subjects sharing an input schedule share one solve (otherwise subjects are
+solved under ``jax.vmap``); predictions are gathered at
 (subject_index, time_index, observable_index).
 """
 
@@ -122,10 +123,9 @@ class FitModel:
         self.gradient = spec.nuts.resolved_gradient
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
-        self.solve_base = {**self.base, **self.unit_scales}
         self.dynamic = tuple(n for n in spec.free if n not in self.unit_scales)
         self._forward = forward_subject_solver(
-            model, self.solve_base, self.dynamic, self.times, data.observables, spec.solver
+            model, self._solved(self.base), self.dynamic, self.times, data.observables, spec.solver
         )
         dynamic_effects = set(spec.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data)
@@ -172,7 +172,7 @@ class FitModel:
             ok = ok > 0.5
         else:
             dynamic_varying = {k: v for k, v in varying.items() if k in self.dynamic}
-            sol = solve_subjects(self.model, {**params, **self.unit_scales}, dynamic_varying, self.times, self.data.inputs, self.spec.solver)
+            sol = solve_subjects(self.model, self._solved(params), dynamic_varying, self.times, self.data.inputs, self.spec.solver)
             table = jnp.stack([sol.observables[o] for o in self.data.observables], axis=1)
             ok = sol.ok
 
@@ -187,6 +187,10 @@ class FitModel:
         bad_subject = jnp.zeros(self.data.n_subjects, bool).at[self.subject_index].max(~good) | ~ok
         return jnp.where(good, pred, DUMMY_PREDICTION), jnp.sum(bad_subject)
 
+    def _solved(self, params: Params) -> Params:
+        """``params`` as solved: factorable scales at 1 (applied to the predictions afterwards)."""
+        return {**params, **self.unit_scales}
+
     def _solve_distinct(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
         """One solve per distinct input schedule (no vmap, so no lockstep), mapped to subjects."""
         first, subject_to_schedule = self.schedules
@@ -198,7 +202,7 @@ class FitModel:
                 table, ok = self._forward(theta, inputs)
                 ok = ok > 0.5
             else:
-                sol = simulate(self.model, {**params, **self.unit_scales}, self.times, inputs, config=self.spec.solver)
+                sol = simulate(self.model, self._solved(params), self.times, inputs, config=self.spec.solver)
                 table, ok = jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok
             tables.append(table)
             oks.append(ok)
