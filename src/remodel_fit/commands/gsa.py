@@ -25,13 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from ..sensitivity.outputs import write_study
     from ..sensitivity.settings import GsaSettings
     from ..sensitivity.study import run_study
-    from ..simulate import SolverConfig
 
     settings = GsaSettings.from_config(section)
     bounds, sources = _bounds(settings, args.posterior)
     seed = stage_seed(int(config.get("seed", 0)), settings.seed_stage)
     result = run_study(
-        bounds, settings, seed=seed, solver=_solver(config, SolverConfig), model=_model_name(config),
+        bounds, settings, seed=seed, solver=settings.solver_config(config.get("solver")), model=_model_name(config),
         progress=not args.no_progress,
     )
     write_study(Path(args.outdir), result, bounds=bounds, sources=sources, seed=seed)
@@ -63,21 +62,6 @@ def _read_config(path: str) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return config
-
-
-def _solver(config: dict, cls):
-    from dataclasses import fields
-
-    from ..errors import ConfigError
-
-    section = config.get("solver") or {}
-    known = {f.name for f in fields(cls)}
-    picked = {k: v for k, v in section.items() if k in known}
-    picked["adjoint"] = "forward"  # forward-mode derivatives for DGSM; as fast for plain solves
-    try:
-        return cls(**picked)
-    except Exception as err:
-        raise ConfigError(f"solver: {err}") from None
 
 
 def _model_name(config: dict) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from ..errors import ConfigError
+from ..simulate import SolverConfig
 from .engine import POLICIES
 from .problem import power_of_two
 
@@ -35,6 +36,7 @@ class GsaSettings:
     seed_stage: str = "gsa"
     chunk: int = 4096
     devices: int = 2
+    solver: dict = field(default_factory=lambda: {"solver": "kvaerno4"})
     failure_policy: str = "exclude"
     horizon_years: tuple[float, ...] = (1.0, 5.0, 10.0)
     time_grid_days: tuple[float, ...] = tuple(DEFAULT_GRID)
@@ -55,10 +57,21 @@ class GsaSettings:
         unknown = sorted(set(section) - known)
         if unknown:
             raise ConfigError(f"gsa: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
-        values = {k: tuple(v) if isinstance(v, list) and k != "parameters" else v for k, v in section.items()}
+        values = {k: tuple(v) if isinstance(v, list) and k not in ("parameters", "solver") else v for k, v in section.items()}
         out = cls(**values)
         out.check()
         return out
+
+    def solver_config(self, shared: Mapping | None = None) -> SolverConfig:
+        """The top-level ``solver`` section overridden by ``gsa.solver``; forward-mode adjoint (DGSM)."""
+        known = {f.name for f in fields(SolverConfig)}
+        merged = {**(shared or {}), **self.solver}
+        picked = {k: v for k, v in merged.items() if k in known}
+        picked["adjoint"] = "forward"  # forward-mode derivatives for DGSM; as fast for plain solves
+        try:
+            return SolverConfig(**picked)
+        except Exception as err:
+            raise ConfigError(f"gsa.solver: {err}") from None
 
     @property
     def horizon_days(self) -> list[float]:
@@ -79,6 +92,8 @@ class GsaSettings:
         for name, pair in self.parameters.items():
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and float(pair[0]) < float(pair[1])):
                 raise ConfigError(f"gsa.parameters.{name}: expected [low, high] with low < high, got {pair!r}")
+        if not isinstance(self.solver, Mapping):
+            raise ConfigError(f"gsa.solver: expected a mapping of solver settings, got {self.solver!r}")
         unknown = sorted(set(self.morris) - {"trajectories", "levels"})
         if unknown:
             raise ConfigError(f"gsa.morris: unknown key {unknown[0]!r} (known: levels, trajectories)")
