@@ -198,6 +198,14 @@ def test_marginal_scale_effects_equal_the_multivariate_normal_density(bone_model
             site = cond[f"{name}_z"]["fn"]
             np.testing.assert_allclose(float(site.loc[i]) * w, mean, rtol=1e-9)
             np.testing.assert_allclose(float(site.scale[i]) * w, np.sqrt(var), rtol=1e-9)
+    # per-subject marginal log-likelihood (the leave-one-subject-out unit): each subject's block of
+    # the joint density, and the subjects together give the whole marginal likelihood
+    per_subject = np.asarray(cond["log_lik_subject"]["value"])
+    for i in range(fm.data.n_subjects):
+        rows = subj == i
+        own = stats.multivariate_normal(mu[rows], cov[np.ix_(rows, rows)]).logpdf(np.log(np.asarray(y)[rows]))
+        np.testing.assert_allclose(per_subject[i], own - np.sum(np.log(np.asarray(y)[rows])), rtol=1e-10)
+    np.testing.assert_allclose(per_subject.sum(), expected, rtol=1e-10)
     # applied to the predictions: y's location moves by eta of the subject's block
     eta = np.asarray(cond["ctx0_z"]["value"]) * point["ctx0_sd"]
     moved = np.asarray(cond["y"]["fn"].loc) - mu

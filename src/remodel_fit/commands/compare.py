@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     import arviz as az
 
     from ..errors import ConfigError
-    from ..inference.compare import compare_figure, compare_fits
+    from ..inference.compare import compare_all_units, compare_figure
     from ..io import save_figure, write_csv
 
     for path in args.idata:
@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     names = args.names or [i.posterior.attrs.get("fit_name", p.stem) for i, p in zip(idatas, args.idata)]
     if len(names) != len(idatas) or len(set(names)) != len(names):
         raise ConfigError(f"--names needs {len(idatas)} distinct names, got {names}")
-    table = compare_fits(dict(zip(names, idatas)))
+    table = compare_all_units(dict(zip(names, idatas)))
     write_csv(args.outdir / "loo_compare.csv", table)
     save_figure(args.outdir / "loo_compare.png", compare_figure(table))
-    print(f"compare: best {table['model'].iloc[0]} -> {args.outdir}")
+    for unit, part in table.groupby("unit", sort=False):
+        print(f"compare (leave one {unit} out): best {part['model'].iloc[0]} -> {args.outdir}")
     return 0

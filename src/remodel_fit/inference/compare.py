@@ -1,11 +1,14 @@
 """Model comparison by PSIS-LOO between fits (e.g. cytokine-arm variants rankl / rankl_opg / rankl_opg_ob).
 
-All fits must share one dataset (same observed ``y``), or LOO values are not comparable.
+Two units of "leaving out": a *subject* (its whole series; the marginal subject effects
+integrated out: how well a fit predicts a new patient, the question for a hierarchical model)
+or a single *measurement* (conditional on its subject's effects). All fits must share one
+dataset (same observed ``y``), or LOO values are not comparable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import arviz as az
 import numpy as np
@@ -13,33 +16,54 @@ import pandas as pd
 
 from ..errors import DataError
 
+UNITS = {"subject": "y_subject", "measurement": "y"}
+"""Unit left out -> variable of the ``log_likelihood`` group."""
 
-def compare_fits(fits: Mapping[str, az.InferenceData]) -> pd.DataFrame:
-    """``az.compare`` (PSIS-LOO, stacking weights) as a tidy table with a ``model`` column and Pareto-k counts."""
+
+def compare_fits(fits: Mapping[str, az.InferenceData], unit: str = "subject") -> pd.DataFrame:
+    """``az.compare`` (PSIS-LOO, stacking weights) as a tidy table: ``model``, ``unit``, Pareto-k counts."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {list(UNITS)}, got {unit!r}")
+    var = UNITS[unit]
     names = list(fits)
     ref = np.asarray(fits[names[0]].observed_data["y"].values)
-    for name in names[1:]:
+    for name in names:
         other = np.asarray(fits[name].observed_data["y"].values)
         if other.shape != ref.shape or not np.allclose(other, ref):
             raise DataError(f"fit {name!r} was fitted to other data than {names[0]!r}: LOO values are not comparable")
-    table = az.compare(dict(fits), ic="loo")
+        if var not in fits[name].log_likelihood:
+            raise DataError(f"fit {name!r} has no log_likelihood variable {var!r} (written by an older remodel-fit: refit)")
+    table = az.compare(dict(fits), ic="loo", var_name=var)
     table = table.reset_index().rename(columns={"index": "model"})
-    bad = {n: int(np.sum(az.loo(fits[n], pointwise=True).pareto_k.values > 0.7)) for n in names}
+    bad = {n: int(np.sum(az.loo(fits[n], pointwise=True, var_name=var).pareto_k.values > 0.7)) for n in names}
     table["pareto_k_gt_0_7"] = table["model"].map(bad)
+    table.insert(1, "unit", unit)
+    table.insert(2, "n_points", int(fits[names[0]].log_likelihood[var].shape[-1]))
     return table
 
 
+def compare_all_units(fits: Mapping[str, az.InferenceData], units: Sequence[str] = tuple(UNITS)) -> pd.DataFrame:
+    """:func:`compare_fits` for each unit, stacked (``unit`` column)."""
+    return pd.concat([compare_fits(fits, unit) for unit in units], ignore_index=True)
+
+
 def compare_figure(table: pd.DataFrame):
-    """ELPD (LOO) with standard errors, best first."""
+    """ELPD (LOO) with standard errors, best first, one panel per unit left out."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 0.6 * len(table) + 1.2))
-    y = np.arange(len(table))[::-1]
-    ax.errorbar(table["elpd_loo"], y, xerr=table["se"], fmt="o", color="C0", label="elpd_loo ± se")
-    ax.errorbar(table["elpd_loo"] - table["elpd_diff"], y, xerr=table["dse"], fmt="none", color="C1", alpha=0.6,
-                label="difference to best ± se")
-    ax.set_yticks(y, table["model"])
-    ax.set_xlabel("expected log predictive density (PSIS-LOO)")
-    ax.legend(fontsize=8, frameon=False)
+    units = list(dict.fromkeys(table["unit"])) if "unit" in table else [None]
+    n_models = table["model"].nunique()
+    fig, axes = plt.subplots(1, len(units), figsize=(5 * len(units), 0.6 * n_models + 1.4), squeeze=False)
+    for ax, unit in zip(axes[0], units):
+        part = table if unit is None else table[table["unit"] == unit]
+        y = np.arange(len(part))[::-1]
+        ax.errorbar(part["elpd_loo"], y, xerr=part["se"], fmt="o", color="C0", label="elpd_loo ± se")
+        ax.errorbar(part["elpd_loo"] - part["elpd_diff"], y, xerr=part["dse"], fmt="none", color="C1", alpha=0.6,
+                    label="difference to best ± se")
+        ax.set_yticks(y, part["model"])
+        ax.set_xlabel("expected log predictive density (PSIS-LOO)")
+        if unit is not None:
+            ax.set_title(f"leave one {unit} out ({int(part['n_points'].iloc[0])} points)", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

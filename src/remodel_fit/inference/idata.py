@@ -29,13 +29,15 @@ STAT_NAMES = {
     "adapt_state.step_size": "step_size",
 }
 PACKAGES = ("remodel_fit", "jax", "diffrax", "numpyro", "arviz")
+LIKELIHOOD_SITES = ("y", "log_lik", "log_lik_subject", "failed_solves")
 
 
 def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: int = 100) -> dict:
     """Run the model once per draw of ``samples`` (leading axis = draw), ``chunk`` draws at a time.
 
     With ``samples`` empty and ``y`` None this draws from the prior (``len(key)`` draws).
-    Returns every sample/deterministic site plus ``y`` (a replicate) and ``log_lik`` (when ``y`` is given).
+    Returns every sample/deterministic site plus ``y`` (a replicate), and with ``y`` given
+    ``log_lik`` (per measurement) and ``log_lik_subject`` (per subject, marginal effects integrated out).
     """
     latent = fm.latent_sites()
 
@@ -72,7 +74,7 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
         return {k: np.asarray(v).reshape((c, n) + v.shape[1:]) for k, v in d.items()}
 
     post, prior = by_chain(post, chains, draws), by_chain(prior, 1, n_prior)
-    params = [k for k in post if k not in ("y", "log_lik", "failed_solves")]
+    params = [k for k in post if k not in LIKELIHOOD_SITES]
     stats = {STAT_NAMES[k]: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items() if k in STAT_NAMES}
     stats["tree_depth"] = (np.log2(np.maximum(stats["n_steps"], 1)).astype(int) + 1)
     stats["lp"] = -np.asarray(mcmc.get_extra_fields(group_by_chain=True)["potential_energy"])
@@ -80,11 +82,11 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
 
     attrs = provenance(fm)
     dims = {k: ["subject"] for k in params if k.endswith(("_subject", "_z"))}
-    dims.update(y=["measurement"])
+    dims.update(y=["measurement"], y_subject=["subject"])
     groups = az.from_dict(
         posterior={k: post[k] for k in params},
         sample_stats=stats,
-        log_likelihood={"y": post["log_lik"]},
+        log_likelihood={"y": post["log_lik"], "y_subject": post["log_lik_subject"]},
         posterior_predictive={"y": post["y"]},
         prior={k: prior[k] for k in params},
         prior_predictive={"y": prior["y"]},

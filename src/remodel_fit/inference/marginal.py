@@ -64,15 +64,19 @@ class ScaleEffectBlocks:
         w2 = jnp.repeat(jnp.square(omega), self.n_subjects)
         return w2, a, b
 
-    def log_correction(self, residual: jnp.ndarray, variance: jnp.ndarray, omega: jnp.ndarray) -> jnp.ndarray:
-        """Marginal minus independent log-likelihood, summed over blocks (a scalar).
+    def block_log_correction(self, residual: jnp.ndarray, variance: jnp.ndarray, omega: jnp.ndarray) -> jnp.ndarray:
+        """Marginal minus independent log-likelihood of each block, shaped (n_effects, n_subjects).
 
         ``residual`` = log y - log f (population-scale prediction), ``variance`` = s^2 on the
         log scale, per measurement.
         """
         w2, a, b = self._sums(residual, variance, omega)
         denom = 1.0 + w2 * a
-        return jnp.sum(-0.5 * jnp.log(denom) + 0.5 * w2 * jnp.square(b) / denom)
+        return (-0.5 * jnp.log(denom) + 0.5 * w2 * jnp.square(b) / denom).reshape(len(self.effects), self.n_subjects)
+
+    def log_correction(self, residual: jnp.ndarray, variance: jnp.ndarray, omega: jnp.ndarray) -> jnp.ndarray:
+        """Marginal minus independent log-likelihood, summed over blocks (a scalar)."""
+        return jnp.sum(self.block_log_correction(residual, variance, omega))
 
     def conditional_z(self, residual: jnp.ndarray, variance: jnp.ndarray, omega: jnp.ndarray):
         """Mean and sd of ``z = eta/omega`` given the data, shaped (n_effects, n_subjects)."""

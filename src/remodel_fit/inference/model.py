@@ -220,10 +220,23 @@ class FitModel:
             s = numpyro.sample(f"sigma_{obs}", distribution(self.noise_prior(obs)))
             sigma = sigma.at[self.data.observables.index(obs)].set(s)
         scale = jnp.where(self.has_sd, self.sd_log, sigma[self.observable_index])
+        if conditional and y is not None:
+            numpyro.deterministic("log_lik_subject", self.subject_log_likelihood(pred, scale, omega, y))
         if self.marginal:
             pred = self._marginal_effects(params, omega, pred, scale, y, conditional)
         with numpyro.plate("measurement", self.data.n_measurements):
             numpyro.sample("y", dist.LogNormal(jnp.log(pred), scale), obs=y)
+
+    def subject_log_likelihood(self, pred, scale, omega, y) -> jnp.ndarray:
+        """log p(y_i | theta) of each subject's whole series, with the marginal (scale) effects
+        integrated out; sampled effects on dynamic parameters stay conditioned on. The unit of
+        leave-one-subject-out PSIS-LOO (``pred``: predictions before marginal effects)."""
+        pointwise = dist.LogNormal(jnp.log(pred), scale).log_prob(y)
+        total = jax.ops.segment_sum(pointwise, self.subject_index, num_segments=self.data.n_subjects)
+        if self.marginal:
+            residual = jnp.log(y) - jnp.log(pred)
+            total = total + jnp.sum(self.blocks.block_log_correction(residual, jnp.square(scale), omega), axis=0)
+        return total
 
     def _marginal_effects(self, params: Params, omega, pred, scale, y, conditional: bool):
         """Add the closed-form marginal term, or draw the subject effects and apply them to ``pred``."""
