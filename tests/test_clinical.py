@@ -33,6 +33,23 @@ def test_mcclung_ctx_suppressed_at_first_post_dose_visits(clinical_path):
         assert np.all((early.value / baseline > 0.1) & (early.value / baseline < 0.3)), early
 
 
+def test_several_patterns_add_bone2011_with_its_offset_rebound(clinical_path, tmp_path):
+    patterns = ["looker1998_and_mcclung2006_*", "looker1998_and_bone2011_denosumab", "looker1998_and_mcclung2006_*60*"]
+    meas, cond = read_arms(clinical_path, patterns)
+    assert meas.subject.nunique() == 8  # overlapping globs read each file once
+    arm = meas[meas.subject == "bone2011_denosumab"]
+    doses = cond[cond.subject == "bone2011_denosumab"].time_days.tolist()
+    assert doses == [0.0, 180.0, 360.0, 540.0]  # 60 mg q6m for two years, then stopped
+    ctx = arm[arm.observable == "ctx_rel"].set_index("time_days").value
+    assert ctx[365.0] < 0.4 and ctx[912.0] > 1.3  # suppressed on treatment, above baseline after stopping
+    with pytest.raises(DataError, match="no arm file matches 'nothing_like_this.csv'"):
+        read_arms(clinical_path, ["looker1998_and_mcclung2006_*", "nothing_like_this"])
+    out = tmp_path / "two"
+    assert main(["read-clinical", "--clinical-dir", str(clinical_path), "--pattern", *patterns[:2],
+                 "--outdir", str(out)]) == 0
+    assert read_dataset(out / "measurements.csv", out / "conditions.csv", MODEL).n_subjects == 8
+
+
 def test_arm_tables_are_tidy(clinical_path):
     meas, cond = read_arm(clinical_path / "looker1998_and_mcclung2006_denosumab_60_q6m.csv")
     assert set(meas.observable) == {"bmd_th_rel", "ctx_rel", "bsap_rel"}

@@ -26,7 +26,7 @@ rule read_clinical:
         conditions="results/data/clinical/conditions.csv",
     params:
         clinical_dir=config["data"]["clinical_dir"],
-        pattern=config["data"]["clinical_pattern"],
+        pattern=" ".join(f"'{p}'" for p in ([config["data"]["clinical_pattern"]] if isinstance(config["data"]["clinical_pattern"], str) else config["data"]["clinical_pattern"])),
         drugs=" ".join(config["data"]["clinical_drugs"]),
     conda:
         "../envs/remodel-fit.yaml"
@@ -35,7 +35,7 @@ rule read_clinical:
     message:
         "Reading clinical arms {params.pattern} from {params.clinical_dir}"
     shell:
-        "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern:q} "
+        "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern} "
         "--drugs {params.drugs} --outdir results/data/clinical > {log} 2>&1"
 
 

@@ -8,7 +8,8 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("read-clinical", help="clinical-trial arms (CSV) -> tidy measurements.csv, conditions.csv")
     parser.add_argument("--clinical-dir", required=True, help="directory of arm files (never copied into the repo)")
-    parser.add_argument("--pattern", default="looker1998_and_mcclung2006_*", help="glob of arm files (.csv added)")
+    parser.add_argument("--pattern", nargs="+", default=["looker1998_and_mcclung2006_*"],
+                        help="glob(s) of arm files (.csv added)")
     parser.add_argument("--model", default="bone_inflammation", help="validate the tables against this model")
     parser.add_argument("--drugs", nargs="*", default=None,
                         help="drugs whose doses to keep (default: those the model has a dose input for)")

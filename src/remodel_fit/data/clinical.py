@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -110,17 +110,20 @@ def read_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> 
 
 
 def read_arms(
-    clinical_dir: str | os.PathLike, pattern: str = DEFAULT_PATTERN, *, drugs: Iterable[str] | None = None
+    clinical_dir: str | os.PathLike, pattern: str | Sequence[str] = DEFAULT_PATTERN, *, drugs: Iterable[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every arm matching ``pattern`` (a glob, ``.csv`` added) in ``clinical_dir``, concatenated."""
+    """Every arm matching ``pattern`` (a glob, ``.csv`` added; or several) in ``clinical_dir``, concatenated."""
     clinical_dir = Path(clinical_dir)
     if not clinical_dir.is_dir():
         raise DataError(f"{clinical_dir}: clinical directory not found; expected the digitised trial arms "
                         "(set data.clinical_dir in the config)")
-    glob = pattern if pattern.endswith(".csv") else f"{pattern}.csv"
-    paths = sorted(clinical_dir.glob(glob))
-    if not paths:
-        raise DataError(f"{clinical_dir}: no arm file matches {glob!r}; expected e.g. {DEFAULT_PATTERN}.csv")
+    paths = []
+    for one in [pattern] if isinstance(pattern, str) else list(pattern):
+        glob = one if one.endswith(".csv") else f"{one}.csv"
+        found = sorted(clinical_dir.glob(glob))
+        if not found:
+            raise DataError(f"{clinical_dir}: no arm file matches {glob!r}; expected e.g. {DEFAULT_PATTERN}.csv")
+        paths += [p for p in found if p not in paths]
     drugs = None if drugs is None else list(drugs)
     parts = [read_arm(p, drugs=drugs) for p in paths]
     measurements = pd.concat([m for m, _ in parts], ignore_index=True)
