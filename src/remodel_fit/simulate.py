@@ -54,6 +54,11 @@ class SolverConfig:
     dt0: float | None = None
     adjoint: Literal["recursive", "forward", "direct"] = "recursive"
 
+    @property
+    def implicit(self) -> bool:
+        """An ESDIRK (Kvaerno) solver: its Newton steps solve linear systems with lineax."""
+        return self.solver.startswith("kvaerno")
+
     def __post_init__(self) -> None:
         if self.solver not in SOLVERS:
             raise ModelError(f"solver must be one of {sorted(SOLVERS)}, got {self.solver!r}")

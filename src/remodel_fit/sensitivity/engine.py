@@ -3,7 +3,7 @@
 ``f`` maps an ``(n, d)`` array to ``(n,)`` or ``(n, k)`` outputs, or to a pair
 ``(outputs, ok)`` where ``ok`` is an ``(n,)`` boolean success flag (e.g. a solver's).
 Rows are evaluated in fixed-size chunks (one compilation; the last chunk is padded),
-optionally split over several host devices. A row *fails* when its
+optionally split over several host devices with ``shard_map``. A row *fails* when its
 flag is False or any of its outputs is not finite; failures are counted and handed to
 :func:`apply_policy`, never turned into silent NaN indices.
 """
@@ -20,6 +20,7 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
 from ..errors import RemodelFitError
 
@@ -77,16 +78,20 @@ def _as_matrix(values: jnp.ndarray, ok: jnp.ndarray | None) -> tuple[jnp.ndarray
 
 
 @functools.lru_cache(maxsize=64)
-def compiled(f: BatchFunction, n_devices: int = 1) -> Callable[[np.ndarray], list[tuple[jnp.ndarray, jnp.ndarray]]]:
-    """``X -> [(values (m, k), failed (m,)), ...]``: one compiled ``jit`` per part of ``X``,
-    its rows split evenly over ``n_devices`` host devices and dispatched asynchronously (the
-    parts run at once). Per-device dispatch rather than ``shard_map``: lineax (the implicit
-    solvers' linear solves) rejects the sharded shapes ``shard_map`` traces with."""
-    fn = jax.jit(lambda x: _as_matrix(*split_output(f(x))))
-    devices = jax.local_devices()[: max(1, n_devices)]
-    if len(devices) == 1:
-        return lambda X: [fn(jnp.asarray(X))]
-    return lambda X: [fn(jax.device_put(part, d)) for part, d in zip(np.split(np.asarray(X), len(devices)), devices)]
+def compiled(f: BatchFunction, n_devices: int = 1) -> Callable[[np.ndarray], tuple[jnp.ndarray, jnp.ndarray]]:
+    """``jit`` of ``X -> (values (n, k), failed (n,))``, rows sharded over ``n_devices`` host devices."""
+
+    def g(x):
+        return _as_matrix(*split_output(f(x)))
+
+    if n_devices <= 1:
+        fn = jax.jit(g)
+        return lambda X: fn(jnp.asarray(X))
+    mesh = jax.make_mesh((n_devices,), ("batch",), devices=jax.local_devices()[:n_devices])
+    spec = PartitionSpec("batch")
+    fn = jax.jit(jax.shard_map(g, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
+    sharding = NamedSharding(mesh, spec)
+    return lambda X: fn(jax.device_put(X, sharding))
 
 
 def evaluate_chunked(
@@ -126,9 +131,9 @@ def evaluate_chunked(
                     block = np.concatenate([block, np.repeat(block[-1:], pad, axis=0)])
                 current = (fn(block), size - pad)
             if pending is not None:
-                parts, rows = pending
-                values.append(np.concatenate([np.asarray(v) for v, _ in parts])[:rows])
-                failed.append(np.concatenate([np.asarray(bad) for _, bad in parts])[:rows])
+                (v, bad), rows = pending
+                values.append(np.asarray(v)[:rows])
+                failed.append(np.asarray(bad)[:rows])
                 bar.update(rows)
             pending = current
     return Evaluation(np.concatenate(values), np.concatenate(failed))
