@@ -268,6 +268,8 @@ def test_gsa_solver_overrides_the_shared_section_and_agrees_with_tsit5(bone):
     assert (config.solver, config.rtol, config.atol, config.adjoint) == ("kvaerno4", 1e-7, 1e-9, "forward")
     with pytest.raises(ConfigError, match="gsa.solver: solver must be one of"):
         GsaSettings.from_config({"solver": {"solver": "rk4"}}).solver_config({})
+    with pytest.raises(ConfigError, match="gsa.solver: unknown key 'rtoll'"):
+        GsaSettings.from_config({"solver": {"rtoll": 1e-6}}).solver_config({})
     implicit = bone_problem(dict(zip(bone.problem["names"], bone.problem["bounds"])), times_days=TIMES,
                             outputs=("ctx_rel", "bmd_ls_rel"), solver=config)
     X = np.array([[60.0, 3.0, 3.0], [5.0, 0.0, 0.0], [30.0, 1.5, 1.0], [45.0, 2.5, 0.5]])

@@ -65,6 +65,9 @@ class GsaSettings:
     def solver_config(self, shared: Mapping | None = None) -> SolverConfig:
         """The top-level ``solver`` section overridden by ``gsa.solver``; forward-mode adjoint (DGSM)."""
         known = {f.name for f in fields(SolverConfig)}
+        unknown = sorted(set(self.solver) - known)
+        if unknown:
+            raise ConfigError(f"gsa.solver: unknown key {unknown[0]!r} (known: {', '.join(sorted(known - {'adjoint'}))})")
         merged = {**(shared or {}), **self.solver}
         picked = {k: v for k, v in merged.items() if k in known}
         picked["adjoint"] = "forward"  # forward-mode derivatives for DGSM; as fast for plain solves

@@ -9,9 +9,7 @@ first-order rows, and the convergence study its leading blocks.
 
 from __future__ import annotations
 
-import dataclasses
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -57,7 +55,7 @@ def run_study(
     if solver.implicit and s.devices > 1:
         # lineax (the implicit solvers' linear solves) rejects shard_map's sharded shapes, and
         # dispatching one computation per host device deadlocks XLA's CPU runtime: one device.
-        s = dataclasses.replace(s, devices=1)
+        s = replace(s, devices=1)
     times = sorted(set(s.horizon_days) | set(map(float, s.time_grid_days)))
     gsa = bone_problem(bounds, times_days=times, outputs=s.outputs, solver=solver, model=model)
     d = gsa.problem["num_vars"]
