@@ -89,6 +89,12 @@ def test_netcdf_has_every_contract_group(logistic_fit, tmp_path):
     assert back.posterior["K_subject"].dims == ("chain", "draw", "subject")
     assert back.posterior_predictive["y"].dims == ("chain", "draw", "measurement")
     assert back.log_likelihood["y"].shape == (2, 80, 42)
+    subjects = back.log_likelihood["y_subject"]
+    assert subjects.dims == ("chain", "draw", "subject") and subjects.shape == (2, 80, 6)
+    assert subjects["subject"].values.tolist() == back.posterior["K_subject"]["subject"].values.tolist()
+    # without marginal effects a subject's log-likelihood is the sum of its measurements'
+    by_subject = back.log_likelihood["y"].groupby("measurement_subject").sum().rename(measurement_subject="subject")
+    np.testing.assert_allclose(by_subject.sel(subject=subjects["subject"]).values, subjects.values, rtol=1e-12)
     assert back.prior["r"].shape == (1, 100)
     assert back.sample_stats["failed_solves"].dtype.kind == "i"
     assert {"diverging", "energy", "tree_depth"} <= set(back.sample_stats)

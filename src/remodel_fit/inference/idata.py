@@ -95,8 +95,13 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
         dims=dims,
     )
     datasets = {g: groups[g] for g in groups.groups()}
-    for g in ("observed_data", "posterior_predictive", "prior_predictive", "log_likelihood"):
+    for g in ("observed_data", "posterior_predictive", "prior_predictive"):
         datasets[g] = datasets[g].assign_coords(measurement_coords(fm))
+    # log_likelihood also has y_subject on dim subject: its measurement-level subject coordinate is
+    # named measurement_subject so that ``subject`` keeps the subject labels
+    by_measurement = measurement_coords(fm)
+    by_measurement["measurement_subject"] = by_measurement.pop("subject")
+    datasets["log_likelihood"] = datasets["log_likelihood"].assign_coords(by_measurement)
     datasets["constant_data"] = constant_data(fm)
     idata = az.InferenceData(attrs=attrs, **datasets)
     idata.attrs.update(attrs)
