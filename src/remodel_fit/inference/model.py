@@ -84,6 +84,10 @@ def factorable_scales(model: Model, params: Params, observables: tuple[str, ...]
     return out
 
 
+UNROLL_MAX = 4
+"""Distinct input schedules solved in a Python loop; more are vmapped (see FitModel._solve_distinct)."""
+
+
 def distinct_schedules(data: Dataset, max_distinct: int = 8) -> tuple[np.ndarray, np.ndarray] | None:
     """(first subject of each distinct input schedule, schedule index of each subject), or None
     when there are more than ``max_distinct`` (then subjects are solved together under vmap)."""
@@ -192,7 +196,35 @@ class FitModel:
         return {**params, **self.unit_scales}
 
     def _solve_distinct(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
-        """One solve per distinct input schedule (no vmap, so no lockstep), mapped to subjects."""
+        """One solve per distinct input schedule, mapped to subjects: unrolled (no lockstep) for up
+        to ``UNROLL_MAX`` schedules, else vmapped (one compiled solve).
+
+        Measured (value and gradient of the potential, same load): 3 synthetic schedules unrolled
+        44 ms / 22 s compile vs vmapped 90 ms / 17 s (the dosed schedule's steps are imposed on
+        all lanes); the 8 clinical arms unrolled 236 ms / 42 s vs vmapped 95 ms / 10 s."""
+        first, subject_to_schedule = self.schedules
+        if len(first) <= UNROLL_MAX:
+            return self._solve_unrolled(params)
+        inputs = jax.tree_util.tree_map(lambda a: a[first], dict(self.data.inputs))
+        if self.gradient == "forward" and self.dynamic:
+            theta = jnp.stack([params[name] for name in self.dynamic])
+            solve = lambda inp: self._forward(theta, inp)  # noqa: E731
+        else:
+            solved = self._solved(params)
+
+            def solve(inp):
+                sol = simulate(self.model, solved, self.times, inp, config=self.spec.solver)
+                return jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok.astype(jnp.float64)
+
+        if jax.tree_util.tree_leaves(inputs):
+            tables, oks = jax.vmap(solve)(inputs)
+        else:  # no inputs at all: a single schedule
+            table, ok = solve(inputs)
+            tables, oks = table[None], ok[None]
+        return tables[subject_to_schedule], oks[subject_to_schedule] > 0.5
+
+    def _solve_unrolled(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
+        """One solve per distinct schedule in a Python loop (no vmap, so no lockstep)."""
         first, subject_to_schedule = self.schedules
         tables, oks = [], []
         for i in first:
