@@ -7,8 +7,7 @@ and CPU time are its own and Stan's forked workers never share a process with JA
   and NUTS with ``ode_bdf_tol``;
 - ``stan-rk45``: the same program (build now a cache hit) with ``ode_rk45_tol``;
 - ``numpyro-cold``: NumPyro NUTS, ``chain_method='parallel'`` on 2 host devices, with an
-  emptied persistent compilation cache; ``numpyro-warm``: the same again, cache filled;
-- ``numpyro-jacfwd``: as numpyro-warm with the earlier gradient (jacfwd through the solver).
+  emptied persistent compilation cache; ``numpyro-warm``: the same again, cache filled.
 Compile time: Stan's build; for JAX the union of JAX's own trace/lower/compile events
 (``jax.monitoring``), with the process CPU spent inside them.
 Also checks that both sides give the same log density (difference between two points)
@@ -38,8 +37,7 @@ OUT = HERE / "out"
 JAX_CACHE = REPO / ".jax_cache" / "bench-nuts-vs-stan"
 SEED = 1
 CHAINS = 2
-SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm", "numpyro-jacfwd")
-JACFWD_SIDE = "numpyro-jacfwd"  # the earlier gradient (jacfwd through the solver), side by side
+SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm")
 
 
 # ----------------------------------------------------------------- CPU accounting
@@ -270,13 +268,10 @@ What each side solves and where they differ:
   most 16384 steps; log-normal likelihood with known sds; the same priors, initial point, data.
 - NumPyro solves the package model itself (`remodel_fit.simulate`, Tsit5, 7 states: the denosumab state
   stays 0 without doses and the total-hip BMD state is solved but not observed), steady state recomputed
-  each call (plus its Newton step); the Jacobian of the predictions in a custom VJP, because reverse mode
-  (`RecursiveCheckpointAdjoint`) still crashes under `chain_method='parallel'` (equinox "Closure-converted
-  function called with different dynamic arguments"): numpyro-cold/-warm solve the forward sensitivity
-  equations (`--gradient sensitivity`, `remodel_fit.forward_sensitivities`: states and 6 log-sensitivities
-  in one Tsit5 solve, step control on the larger RMS error of the two), numpyro-jacfwd differentiates
-  through the solver (`jax.jacfwd` through diffrax `ForwardMode`, 6 tangents; the method of earlier runs);
-  a failed solve adds -1e8 to the log density.
+  each call (plus its Newton step); gradient by forward mode (`jax.jacfwd` through diffrax `ForwardMode`,
+  6 tangents) wrapped in a custom VJP, because reverse mode (`RecursiveCheckpointAdjoint`) still crashes
+  under `chain_method='parallel'` (equinox "Closure-converted function called with different dynamic
+  arguments"); a failed solve adds -1e8 to the log density.
 - Stan solves the 5 states that matter (benchmarks/stan/bone_inflammation.stan), steady state once in
   transformed data (no free parameter enters it); `ode_bdf_tol` (CVODES BDF, forward sensitivities inside
   its error control) or `ode_rk45_tol` (Boost Dormand-Prince on states and sensitivities together); a
@@ -309,8 +304,7 @@ def report(results: dict, problem: dict, args, command: str, header_text: str) -
         "Normal(log default, 0.5) priors; rtol 1e-6, atol 1e-8 on steady-state-normalised states",
         f"- NUTS: {CHAINS} chains x {args.warmup} warm-up + {args.draws} draws, in parallel on 2 cores on both sides, "
         "diagonal mass, target acceptance 0.8, max tree depth 10, init at the prior median, seed 1",
-        f"- NumPyro: package `simulate` (Tsit5, 7 states), chain_method={args.chain_method!r}, gradient={args.gradient!r} "
-        f"({JACFWD_SIDE}: 'forward'); "
+        f"- NumPyro: package `simulate` (Tsit5, 7 states), chain_method={args.chain_method!r}, gradient={args.gradient!r}; "
         "Stan: the same equations for 5 states (bench stan file), PyStan 3 / httpstan",
         "",
         "| side | compile wall s | compile CPU s | sampling wall s | sampling CPU s | process wall s | process CPU s "
@@ -358,10 +352,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1000)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated subset of {SIDES}")
-    ap.add_argument("--gradient", default="sensitivity", choices=("sensitivity", "forward", "reverse"),
-                    help="gradient of the numpyro-cold/-warm sides: forward sensitivity equations or jacfwd through "
-                         "the solver (both in a custom VJP, both work under pmap) or diffrax reverse mode; "
-                         f"the {JACFWD_SIDE} side always uses 'forward'")
+    ap.add_argument("--gradient", default="forward", choices=("forward", "reverse"),
+                    help="NumPyro gradient: forward-mode custom VJP (works under pmap) or diffrax reverse mode")
     ap.add_argument("--chain-method", default="parallel", choices=("parallel", "vectorized", "sequential"))
     ap.add_argument("--stan-cold", action=argparse.BooleanOptionalAction, default=True,
                     help="delete the httpstan cache entry before stan-bdf's build (rk45 then builds from cache)")
@@ -379,8 +371,6 @@ def main() -> None:
             args.stan_cold = args.stan_cold and args.worker == "stan-bdf"
             res = stan_worker(args, problem)
         else:
-            if args.worker == JACFWD_SIDE:
-                args.gradient = "forward"
             res = numpyro_worker(args, problem)
         args.result.write_text(json.dumps(res))
         return

@@ -93,18 +93,24 @@ def simulate(
 ) -> Solution:
     """Solve ``model`` with parameters ``params`` from ``t0``, saving at ``times`` (days)."""
     inputs = dict(inputs or {})
-    check_call(model, params, inputs)
+    _check(model, params, inputs)
     times = jnp.asarray(times, dtype=jnp.float64)
     p = model.prepared(params, inputs)
     y0 = model.initial_state(p, inputs)
     root_ok = jnp.all(jnp.isfinite(y0))
     y0_safe = jnp.where(root_ok, y0, 1.0)
-    scale = state_scale(model, y0_safe)
+    typical = jnp.asarray(model.state_scales or (1.0,) * len(model.states))
+    scale = jax.lax.stop_gradient(jnp.where(jnp.abs(y0_safe) > 0, jnp.abs(y0_safe), typical))
 
     def rhs(t, z, args):
         return model.vector_field(t, z * scale, p, inputs) / scale
 
     t1 = jnp.maximum(times[-1], t0 + 1e-9)
+    jumps = jax.lax.stop_gradient(jump_times(inputs))
+    jumps = jnp.where(jnp.isfinite(jumps) & (jumps > t0) & (jumps < t1), jumps, t1 + 1.0)
+    controller = diffrax.ClipStepSizeController(
+        diffrax.PIDController(rtol=config.rtol, atol=config.atol), jump_ts=jumps
+    )
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(rhs),
         SOLVERS[config.solver](),
@@ -113,7 +119,7 @@ def simulate(
         dt0=config.dt0,
         y0=y0_safe / scale,
         saveat=diffrax.SaveAt(ts=times),
-        stepsize_controller=step_controller(config, inputs, t0, t1),
+        stepsize_controller=controller,
         max_steps=config.max_steps,
         adjoint=ADJOINTS[config.adjoint](),
         throw=False,
@@ -126,22 +132,6 @@ def simulate(
     return Solution(times, states, observables, y0, ok, result, sol.stats["num_steps"])
 
 
-def state_scale(model: Model, y0: jnp.ndarray) -> jnp.ndarray:
-    """What states are divided by while integrated: |y0|, or the model's typical scale where
-    y0 is 0 (held constant under differentiation)."""
-    typical = jnp.asarray(model.state_scales or (1.0,) * len(model.states))
-    return jax.lax.stop_gradient(jnp.where(jnp.abs(y0) > 0, jnp.abs(y0), typical))
-
-
-def step_controller(config: SolverConfig, inputs: Mapping, t0, t1, norm=None) -> diffrax.ClipStepSizeController:
-    """PID step control (``norm``: diffrax's RMS norm by default) that steps exactly onto the
-    kinks of the inputs (doses, steps) inside (t0, t1)."""
-    jumps = jax.lax.stop_gradient(jump_times(inputs))
-    jumps = jnp.where(jnp.isfinite(jumps) & (jumps > t0) & (jumps < t1), jumps, t1 + 1.0)
-    pid = diffrax.PIDController(rtol=config.rtol, atol=config.atol, **({} if norm is None else {"norm": norm}))
-    return diffrax.ClipStepSizeController(pid, jump_ts=jumps)
-
-
 def failure_reason(result: int | np.ndarray) -> str:
     """Human-readable reason for a result code (0 means success)."""
     code = int(np.asarray(result))
@@ -152,7 +142,7 @@ def failure_reason(result: int | np.ndarray) -> str:
     return diffrax.RESULTS._index_to_message[code].split("\n")[0]
 
 
-def check_call(model: Model, params: Mapping, inputs: Mapping) -> None:
+def _check(model: Model, params: Mapping, inputs: Mapping) -> None:
     """Static checks (names always; values only when concrete, i.e. outside jit/vmap)."""
     names = set(params)
     if names != set(model.parameter_names):

@@ -19,7 +19,7 @@ from ..simulate import SolverConfig
 
 DISTS = ("lognormal", "normal", "halfnormal", "truncnormal")
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
-GRADIENTS = ("auto", "reverse", "forward", "sensitivity")
+GRADIENTS = ("auto", "reverse", "forward")
 RANDOM_EFFECTS_METHODS = ("marginal", "sampled")
 INITS = ("median", "laplace")
 

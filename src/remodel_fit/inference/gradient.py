@@ -17,7 +17,6 @@ import jax
 import jax.numpy as jnp
 
 from ..model.spec import Model, Params
-from ..forward_sensitivities import simulate_with_sensitivities
 from ..simulate import SolverConfig, simulate
 
 
@@ -51,42 +50,13 @@ def forward_subject_solver(
         jac = jnp.where(jnp.isfinite(jac), jac, 0.0)
         return out, (jac, inputs)
 
-    f.defvjp(fwd, _jacobian_vjp)
+    def bwd(res, cts):
+        jac, inputs = res
+        ct_table = jnp.where(jnp.isfinite(cts[0]), cts[0], 0.0)
+        return jnp.einsum("otk,ot->k", jac, ct_table), jax.tree_util.tree_map(jnp.zeros_like, inputs)
+
+    f.defvjp(fwd, bwd)
     return f
-
-
-def sensitivity_subject_solver(
-    model: Model, base: Params, names: Sequence[str], times, observables: Sequence[str], config: SolverConfig
-) -> Callable:
-    """As :func:`forward_subject_solver`, with the Jacobian from the forward sensitivity equations
-    (:mod:`remodel_fit.forward_sensitivities`): one solve of the augmented system instead of
-    differentiating through the solver. Values alone (no gradient) come from a plain solve."""
-    names = tuple(names)
-    observables = tuple(observables)
-
-    def params_of(theta):
-        return {**base, **{n: theta[i] for i, n in enumerate(names)}}
-
-    @jax.custom_vjp
-    def f(theta, inputs):
-        sol = simulate(model, params_of(theta), times, inputs, config=config)
-        table = jnp.stack([sol.observables[o] for o in observables])
-        return table, sol.ok.astype(table.dtype)
-
-    def fwd(theta, inputs):
-        table, jac, ok, _ = simulate_with_sensitivities(model, params_of(theta), names, times, inputs, observables, config=config)
-        jac = jnp.where(jnp.isfinite(jac), jac, 0.0)
-        return (table, ok.astype(table.dtype)), (jac, inputs)
-
-    f.defvjp(fwd, _jacobian_vjp)
-    return f
-
-
-def _jacobian_vjp(res, cts):
-    """Pull a cotangent of the table back through a stored Jacobian (n_obs, n_times, k)."""
-    jac, inputs = res
-    ct_table = jnp.where(jnp.isfinite(cts[0]), cts[0], 0.0)
-    return jnp.einsum("otk,ot->k", jac, ct_table), jax.tree_util.tree_map(jnp.zeros_like, inputs)
 
 
 def subject_thetas(names: Sequence[str], params: Params, varying: Mapping[str, jnp.ndarray], n_subjects: int) -> jnp.ndarray:

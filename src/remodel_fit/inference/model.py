@@ -32,7 +32,7 @@ from ..errors import ConfigError
 from ..model.spec import Model, Params
 from ..simulate import SolverConfig, simulate
 from .config import FitSpec, PriorSpec
-from .gradient import forward_subject_solver, sensitivity_subject_solver, subject_thetas
+from .gradient import forward_subject_solver, subject_thetas
 from .marginal import ScaleEffectBlocks
 from .priors import DEFAULT_NOISE, distribution
 
@@ -128,8 +128,9 @@ class FitModel:
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
         self.dynamic = tuple(n for n in spec.free if n not in self.unit_scales)
-        jacobian_solver = sensitivity_subject_solver if self.gradient == "sensitivity" else forward_subject_solver
-        self._forward = jacobian_solver(model, self._solved(self.base), self.dynamic, self.times, data.observables, spec.solver)
+        self._forward = forward_subject_solver(
+            model, self._solved(self.base), self.dynamic, self.times, data.observables, spec.solver
+        )
         dynamic_effects = set(spec.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data)
         self.marginal = tuple(
@@ -169,7 +170,7 @@ class FitModel:
         n = self.data.n_subjects
         if self.schedules is not None:
             table, ok = self._solve_distinct(params)
-        elif self.gradient != "reverse" and self.dynamic:
+        elif self.gradient == "forward" and self.dynamic:
             theta = subject_thetas(self.dynamic, params, varying, n)
             table, ok = jax.vmap(self._forward)(theta, dict(self.data.inputs))  # (subject, obs, time)
             ok = ok > 0.5
@@ -205,7 +206,7 @@ class FitModel:
         if len(first) <= UNROLL_MAX:
             return self._solve_unrolled(params)
         inputs = jax.tree_util.tree_map(lambda a: a[first], dict(self.data.inputs))
-        if self.gradient != "reverse" and self.dynamic:
+        if self.gradient == "forward" and self.dynamic:
             theta = jnp.stack([params[name] for name in self.dynamic])
             solve = lambda inp: self._forward(theta, inp)  # noqa: E731
         else:
@@ -228,7 +229,7 @@ class FitModel:
         tables, oks = [], []
         for i in first:
             inputs = self.data.subject_inputs(int(i))
-            if self.gradient != "reverse" and self.dynamic:
+            if self.gradient == "forward" and self.dynamic:
                 theta = jnp.stack([params[name] for name in self.dynamic])
                 table, ok = self._forward(theta, inputs)
                 ok = ok > 0.5
