@@ -20,7 +20,6 @@ equations for the five states that matter (OBp, OBa, OCa, formation, lumbar-spin
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import numpyro
 import numpyro.distributions as dist
 
 from remodel_fit import SolverConfig, get_model, simulate
+from remodel_fit.inference.gradient import forward_subject_solver
 from remodel_fit.model import cytokines
 from remodel_fit.model.inputs import level
 from remodel_fit.model.pivonka import PARAMETERS as CORE_PARAMETERS
@@ -104,42 +104,18 @@ def stan_data(data: dict, use_bdf: bool) -> dict:
     }
 
 
-def _forward_solver(times, names, observables):
-    """Predictions (n_obs, n_times) of ``theta`` with a forward-mode (jacfwd) VJP, for pmap."""
-    base = MODEL.params()
-    cfg = dataclasses.replace(SOLVER, adjoint="forward")
-    inp = inputs()
-
-    def solve(theta):
-        sol = simulate(MODEL, {**base, **{n: theta[i] for i, n in enumerate(names)}}, times, inp, config=cfg)
-        return jnp.stack([sol.observables[o] for o in observables]), sol.ok
-
-    @jax.custom_vjp
-    def f(theta):
-        return solve(theta)
-
-    def fwd(theta):
-        jac, out = jax.jacfwd(lambda th: (lambda o: (o[0], o))(solve(th)), has_aux=True)(theta)
-        return out, jnp.where(jnp.isfinite(jac), jac, 0.0)
-
-    def bwd(jac, cts):
-        return (jnp.einsum("otk,ot->k", jac, jnp.where(jnp.isfinite(cts[0]), cts[0], 0.0)),)
-
-    f.defvjp(fwd, bwd)
-    return f
-
-
 def numpyro_model(data: dict, gradient: str = "forward"):
     """NumPyro model ``m(y)`` of the problem; ``gradient`` 'forward' (custom VJP) or 'reverse'."""
     times = jnp.asarray(data["times"])
     obs_index, time_index = jnp.asarray(data["obs_index"]), jnp.asarray(data["time_index"])
     sd, mu = jnp.asarray(data["sd"]), jnp.asarray(prior_mean())
     base = MODEL.params()
-    forward = _forward_solver(times, FREE, data["observables"])
+    forward = forward_subject_solver(MODEL, base, FREE, times, data["observables"], SOLVER)
 
     def predict(theta):
         if gradient == "forward":
-            return forward(theta)
+            table, ok = forward(theta, inputs())
+            return table, ok > 0.5
         sol = simulate(MODEL, {**base, **dict(zip(FREE, theta))}, times, inputs(), config=SOLVER)
         return jnp.stack([sol.observables[o] for o in data["observables"]]), sol.ok
 
