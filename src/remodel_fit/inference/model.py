@@ -128,8 +128,9 @@ class FitModel:
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
         self.dynamic = tuple(n for n in spec.free if n not in self.unit_scales)
-        self._forward = forward_subject_solver(
-            model, self._solved(self.base), self.dynamic, self.times, data.observables, spec.solver
+        # jitted so that several unrolled schedules trace (and lower) the solver once
+        self._forward = jax.jit(
+            forward_subject_solver(model, self._solved(self.base), self.dynamic, self.times, data.observables, spec.solver)
         )
         dynamic_effects = set(spec.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data)
