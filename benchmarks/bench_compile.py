@@ -11,7 +11,12 @@ all sharing one persistent compilation cache that the first process starts empty
 Two forms of the potential are timed in each process: ``closed`` (the data are constants of
 the program, as NumPyro builds it from ``model_kwargs``) and ``argument`` (the values are an
 argument of the jitted function). Time = trace + lower + compile or cache load + first call,
-less a second call; cache hits and misses counted from JAX's monitoring events.
+less a second call; cache hits and misses counted from JAX's monitoring events. Then the same
+three runs of a short NumPyro NUTS fit (the whole ``run_nuts``: sampler compile plus 10
+iterations), which holds the data as constants of its program.
+
+All of it twice: closed-over arrays embedded in the compiled programs, and hoisted into their
+arguments (``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS``, which the package turns on).
 
 Run: .venv/bin/python benchmarks/bench_compile.py   (writes benchmarks/out/compile.md)
 """
@@ -19,6 +24,8 @@ Run: .venv/bin/python benchmarks/bench_compile.py   (writes benchmarks/out/compi
 from __future__ import annotations
 
 import argparse
+import os
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -34,10 +41,8 @@ FIT = "synthetic"
 RUNS = (("cold", False), ("cached", False), ("new data", True))
 
 
-def worker(perturb: bool) -> dict:
-    import os
-
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+def worker(perturb: bool, sampler: bool) -> dict:
+    import remodel_fit  # noqa: F401  (first: it sets JAX's constant handling before JAX is imported)
     import jax
     import jax.numpy as jnp
     from numpyro.infer import init_to_median
@@ -45,9 +50,10 @@ def worker(perturb: bool) -> dict:
 
     from remodel_fit.config import load_config, model_from
     from remodel_fit.data.synthetic import make_cohort, synthetic_config
-    from remodel_fit.inference import enable_compile_cache, parse_fit
+    from remodel_fit.inference import configure_host_devices, enable_compile_cache, parse_fit, run_nuts
     from remodel_fit.inference.model import FitModel
 
+    configure_host_devices(2)
     enable_compile_cache(CACHE)
     events = {"hits": 0, "misses": 0}
 
@@ -72,6 +78,16 @@ def worker(perturb: bool) -> dict:
         "argument": (jax.jit(jax.value_and_grad(lambda z, y: potential_energy(fm, (), {"y": y}, z))), (z, y)),
     }
     out = {}
+    if sampler:
+        spec = dataclasses.replace(fm.spec, nuts=dataclasses.replace(fm.spec.nuts, warmup=5, draws=5, init="median", progress_bar=False))
+        fm_small = FitModel(model, data, spec)
+        before = dict(events)
+        start = time.perf_counter()
+        run = run_nuts(fm_small, jax.random.PRNGKey(2), y=y)
+        out["NUTS sampler (2 chains x 5 + 5)"] = {"seconds": time.perf_counter() - start, "call_ms": float("nan"),
+                                                  "value": 0.0, "hits": events["hits"] - before["hits"],
+                                                  "misses": events["misses"] - before["misses"]}
+        return out
     for name, (fn, args) in forms.items():
         before = dict(events)
         start = time.perf_counter()
@@ -88,28 +104,36 @@ def worker(perturb: bool) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--worker", choices=("plain", "perturbed"), help=argparse.SUPPRESS)
+    ap.add_argument("--sampler", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=OUT / "compile.md")
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker == "perturbed")))
+        print(json.dumps(worker(args.worker == "perturbed", args.sampler)))
         return
     sys.path.insert(0, str(HERE))
     from common import header
 
-    shutil.rmtree(CACHE, ignore_errors=True)
     lines = ["## Compile time of the fit's log density and gradient (bench_compile.py)", "",
              header("python benchmarks/bench_compile.py").rstrip(),
              f"- potential: fit `{FIT}` of config/config.yaml (data generated in-process from its seed), "
-             "value and gradient (forward-mode Jacobian in a custom VJP), jitted", "",
-             "| run | data | form | compile s | cache hits | cache misses | call ms |", "|---|---|---|---|---|---|---|"]
-    for run, perturb in RUNS:
-        proc = subprocess.run([sys.executable, __file__, "--worker", "perturbed" if perturb else "plain"],
-                              capture_output=True, text=True, check=True)
-        res = json.loads(proc.stdout.strip().splitlines()[-1])
-        for form, r in res.items():
-            lines.append(f"| {run} | {'perturbed' if perturb else 'as generated'} | {form} | {r['seconds']:.1f} | "
-                         f"{r['hits']} | {r['misses']} | {r['call_ms']:.1f} |")
-        print(lines[-2], lines[-1], sep="\n", flush=True)
+             "value and gradient (forward-mode Jacobian in a custom VJP), jitted; then NumPyro NUTS "
+             "(2 parallel chains, 5 + 5 iterations) in its own process; constants: closed-over arrays embedded in "
+             "the programs (JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS=false) or hoisted into arguments (true), each with "
+             "its own emptied cache", "",
+             "| constants | run | data | form | compile s | cache hits | cache misses | call ms |", "|---|---|---|---|---|---|---|---|"]
+    for hoisted in (False, True):
+        shutil.rmtree(CACHE, ignore_errors=True)
+        env = {**os.environ, "JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS": "true" if hoisted else "false"}
+        constants = "hoisted (package default)" if hoisted else "embedded"
+        for sampler in (False, True):
+            for run, perturb in RUNS:
+                cmd = [sys.executable, __file__, "--worker", "perturbed" if perturb else "plain"] + (["--sampler"] if sampler else [])
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+                res = json.loads(proc.stdout.strip().splitlines()[-1])
+                for form, r in res.items():
+                    lines.append(f"| {constants} | {run} | {'perturbed' if perturb else 'as generated'} | {form} | "
+                                 f"{r['seconds']:.1f} | {r['hits']} | {r['misses']} | {r['call_ms']:.1f} |")
+                    print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

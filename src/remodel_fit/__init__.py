@@ -2,7 +2,11 @@
 
 Importing the package switches JAX to float64 and makes equinox runtime errors
 compile to NaN (so the persistent compilation cache works for diffrax code; every
-solve reports failure through its own flag instead).
+solve reports failure through its own flag instead). Imported before JAX, it also turns on
+JAX's hoisting of closed-over arrays into arguments of compiled programs
+(``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS``, read only when JAX is imported; set it to false to
+opt out): programs then do not contain the data, so a fit on new data of the same shape
+loads its programs from the persistent cache instead of recompiling them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("EQX_ON_ERROR", "nan")
+os.environ.setdefault("JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS", "true")
 
 import jax  # noqa: E402
 

@@ -10,6 +10,7 @@ first-order rows, and the convergence study its leading blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from .bone import FORWARD, BoneGSA, bone_problem
 from .convergence import convergence_from
 from .dgsm import dgsm
 from .engine import evaluate_chunked
+from .processes import evaluate_in_processes
 from .morris import morris
 from .sobol import analyze, block_size, first_order_rows, long_format, sample
 from .settings import GsaSettings
@@ -46,16 +48,23 @@ def annotate(frame: pd.DataFrame, gsa: BoneGSA) -> pd.DataFrame:
     return out
 
 
+def bone_function(bounds: dict, times_days, outputs, solver: SolverConfig, model: str):
+    """The batch function of :func:`bone_problem` (module level: worker processes rebuild it)."""
+    return bone_problem(bounds, times_days=times_days, outputs=outputs, solver=solver, model=model).f
+
+
 def run_study(
     bounds: dict, settings: GsaSettings, *, seed: int, solver: SolverConfig = FORWARD,
     model: str = "bone_inflammation", progress: bool = True,
 ) -> StudyResult:
     """Every analysis of the ``gsa`` stage for parameter ``bounds`` (name -> [low, high])."""
     s = settings
+    processes = 1
     if solver.implicit and s.devices > 1:
-        # lineax (the implicit solvers' linear solves) rejects shard_map's sharded shapes, and
-        # dispatching one computation per host device deadlocks XLA's CPU runtime: one device.
-        s = replace(s, devices=1)
+        # lineax (the implicit solvers' linear solves) rejects shard_map's and pmap's sharded
+        # shapes, and dispatching one computation per host device deadlocks XLA's CPU runtime:
+        # the Sobol' design is spread over worker processes instead, the rest runs on one device.
+        processes, s = s.devices, replace(s, devices=1)
     times = sorted(set(s.horizon_days) | set(map(float, s.time_grid_days)))
     gsa = bone_problem(bounds, times_days=times, outputs=s.outputs, solver=solver, model=model)
     d = gsa.problem["num_vars"]
@@ -65,7 +74,11 @@ def run_study(
 
     n_eval = max([s.n, *s.convergence_n])
     X = sample(gsa.problem, n_eval, seed=seed, second_order=s.second_order)
-    ev = evaluate_chunked(gsa.f, X, chunk=s.chunk, devices=s.devices, progress=progress, desc="sobol")
+    if processes > 1:
+        factory = partial(bone_function, dict(bounds), times, tuple(s.outputs), solver, model)
+        ev = evaluate_in_processes(factory, X, processes=processes, chunk=s.chunk, progress=progress, desc="sobol")
+    else:
+        ev = evaluate_chunked(gsa.f, X, chunk=s.chunk, devices=s.devices, progress=progress, desc="sobol")
     rows = s.n * block_size(d, s.second_order)
     main = analyze(
         gsa.problem, ev.values[:rows, horizon], ev.failed[:rows], seed=seed, second_order=s.second_order,
