@@ -71,13 +71,24 @@ def logistic_fit(logistic_data):
 
 
 def test_recovery_true_values_inside_90_percent_intervals(logistic_data, logistic_fit):
+    """Coverage of the 90% intervals over the 4 population parameters and the 6 subjects' K
+    (calibrated: 9 of 10 expected; fewer than 7 has probability 1.3%), and no population
+    parameter more than 3 posterior sds from its truth. One fixed dataset puts a truth
+    outside its 90% interval 1 time in 10, so a per-parameter test would flip with any change
+    of the floating-point realisation of the chains."""
     _, _, truth = logistic_data
     post = logistic_fit.posterior
+    inside = []
     for p in ("r", "K", "N0", "sigma_N"):
-        lo, hi = np.quantile(post[p].values, [0.05, 0.95])
-        assert lo < float(truth[p]) < hi, (p, lo, float(truth[p]), hi)
-    subject_medians = np.median(post["K_subject"].values.reshape(-1, 6), axis=0)
-    assert np.corrcoef(subject_medians, truth["K_subject"])[0, 1] > 0.8
+        draws = post[p].values.ravel()
+        lo, hi = np.quantile(draws, [0.05, 0.95])
+        inside.append(lo < float(truth[p]) < hi)
+        assert abs(draws.mean() - float(truth[p])) < 3 * draws.std(), (p, draws.mean(), draws.std(), float(truth[p]))
+    subjects = post["K_subject"].values.reshape(-1, 6)
+    lo, hi = np.quantile(subjects, [0.05, 0.95], axis=0)
+    inside += list((lo < truth["K_subject"]) & (truth["K_subject"] < hi))
+    assert sum(inside) >= 7, inside
+    assert np.corrcoef(np.median(subjects, axis=0), truth["K_subject"])[0, 1] > 0.8
     assert int(logistic_fit.sample_stats["failed_solves"].sum()) == 0
 
 
