@@ -12,9 +12,16 @@ with ``subject = group = <arm name>`` (the file name without ``looker1998_and_``
 - **BMD.** ``BMD total hip`` divided by its value at ``t0`` -> ``bmd_th_rel`` (1 at baseline).
 - **Markers.** ``CTX``, ``P1NP``, ``BSAP`` (already relative to baseline) -> ``ctx_rel``,
   ``p1np_rel``, ``bsap_rel``.
+- **Baseline normalisation points are not measurements.** A row at ``t0`` whose relative
+  value is exactly 1 holds by construction (BMD divided by itself; markers published
+  relative to baseline) and carries no information, so it is dropped: fitted as data, it
+  would be the only row of its observable without a published bar, and that observable's
+  noise sd, estimated from residuals that are exactly 0, collapses to 0 (an unbounded
+  likelihood; this is what broke the first clinical fit). Baseline rows with another value
+  (an arm whose markers are relative to an earlier visit) are kept.
 - **Standard deviation.** ``sd = (Error high - Error low) / 2`` (the bars are mostly
   mean +/- SE, so this is the standard error of the mean), scaled like its value; NaN where
-  no bar was published and where the bar has zero width (the baseline normalisation point).
+  no bar was published or the bar has zero width.
 - **Doses.** ``Medication: <Drug> (mg)`` cells > 0 -> condition rows with input
   ``<drug>_mg`` (e.g. ``denosumab_mg``). Drugs the bone_inflammation model has no input
   for (romosozumab, blosozumab, alendronate) keep their rows, named the same way; pass
@@ -90,7 +97,7 @@ def read_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> 
         sd = (high - low) / 2.0 / scale
         sd = np.where(sd > 0, sd, np.nan)
         for t, v, s in zip(time, value, sd):
-            if np.isfinite(v):
+            if np.isfinite(v) and not (t == 0.0 and v == 1.0):
                 rows.append({SUBJECT: arm, GROUP: arm, TIME: t, OBSERVABLE: observable, VALUE: v, SD: s, UNIT: "1"})
     measurements = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
     measurements = measurements.sort_values([TIME, OBSERVABLE], kind="stable").reset_index(drop=True)
