@@ -86,6 +86,7 @@ def main() -> None:
     ap.add_argument("--scipy-solves", type=int, default=100)
     ap.add_argument("--sweep-rows", type=int, default=8192)
     ap.add_argument("--chunks", type=int, nargs="+", default=[1024, 4096])
+    ap.add_argument("--solvers", nargs="+", default=["tsit5", "kvaerno4", "rodas4p"])
     args = ap.parse_args()
     model = get_model("bone_inflammation")
     problem = {"names": NAMES, "bounds": [BOUNDS[n] for n in NAMES]}
@@ -99,7 +100,9 @@ def main() -> None:
 
     # accuracy: every side against a tight reference on the first 16 rows
     ref = bone_problem(BOUNDS, times_days=TIMES, outputs=OUTPUTS, solver=SolverConfig("dopri8", rtol=1e-12, atol=1e-14, adjoint="forward"))
-    solvers = {"tsit5": SolverConfig(adjoint="forward"), "kvaerno4": GsaSettings().solver_config({})}
+    solvers = {"tsit5": SolverConfig(adjoint="forward"), "kvaerno4": SolverConfig("kvaerno4", adjoint="forward"),
+               "rodas4p": GsaSettings().solver_config({})}
+    solvers = {name: cfg for name, cfg in solvers.items() if name in args.solvers}
     ours = {name: bone_problem(BOUNDS, times_days=TIMES, outputs=OUTPUTS, solver=cfg) for name, cfg in solvers.items()}
     sub = X[:16]
     y_ref = evaluate_chunked(ref.f, sub, progress=False, devices=1).values
@@ -132,8 +135,8 @@ def main() -> None:
         return lambda Y, chunk, progress=False: evaluate_chunked(ours[name].f, Y, chunk=chunk, devices=devices, progress=progress)
 
     for name in ours:
-        # implicit solvers: lineax fails under shard_map, so two cores means two processes
-        layouts = ((1, 1), (1, 2)) if solvers[name].implicit else ((1, 1), (2, 1))
+        # Kvaerno: lineax fails under shard_map, so two cores means two processes
+        layouts = ((1, 1), (1, 2)) if solvers[name].uses_lineax else ((1, 1), (2, 1))
         for devices, processes in layouts:
             run = evaluator(name, devices, processes)
             for chunk in args.chunks:

@@ -260,21 +260,21 @@ def test_bounds_from_posterior_quantiles(tmp_path):
         bounds_from_posterior(idata, ["il6_ec50"])
 
 
-def test_gsa_solver_overrides_the_shared_section_and_agrees_with_tsit5(bone):
+def test_gsa_solver_overrides_the_shared_section_and_rodas4p_agrees_with_tsit5(bone):
     from remodel_fit.sensitivity.settings import GsaSettings
 
-    settings = GsaSettings.from_config({"solver": {"solver": "kvaerno4", "rtol": 1e-7}})
+    settings = GsaSettings.from_config({"solver": {"solver": "rodas4p", "rtol": 1e-7}})
     config = settings.solver_config({"solver": "tsit5", "atol": 1e-9, "adjoint": "recursive"})
-    assert (config.solver, config.rtol, config.atol, config.adjoint) == ("kvaerno4", 1e-7, 1e-9, "forward")
+    assert (config.solver, config.rtol, config.atol, config.adjoint) == ("rodas4p", 1e-7, 1e-9, "forward")
     with pytest.raises(ConfigError, match="gsa.solver: solver must be one of"):
         GsaSettings.from_config({"solver": {"solver": "rk4"}}).solver_config({})
     with pytest.raises(ConfigError, match="gsa.solver: unknown key 'rtoll'"):
         GsaSettings.from_config({"solver": {"rtoll": 1e-6}}).solver_config({})
-    implicit = bone_problem(dict(zip(bone.problem["names"], bone.problem["bounds"])), times_days=TIMES,
+    rosenbrock = bone_problem(dict(zip(bone.problem["names"], bone.problem["bounds"])), times_days=TIMES,
                             outputs=("ctx_rel", "bmd_ls_rel"), solver=config)
     X = np.array([[60.0, 3.0, 3.0], [5.0, 0.0, 0.0], [30.0, 1.5, 1.0], [45.0, 2.5, 0.5]])
     reference = bone_eval(bone.f, X)
-    np.testing.assert_allclose(evaluate_chunked(implicit.f, X, chunk=4, progress=False).values, reference, rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(evaluate_chunked(rosenbrock.f, X, chunk=4, progress=False).values, reference, rtol=2e-5, atol=1e-6)
 
 
 def test_worker_processes_give_the_in_process_values(bone):

@@ -21,6 +21,7 @@ import numpy as np
 
 from .model.inputs import check_inputs, jump_times
 from .model.spec import Model, ModelError, Params
+from .rodas import Rodas4, Rodas4P
 
 SOLVERS = {
     "tsit5": diffrax.Tsit5,
@@ -29,6 +30,8 @@ SOLVERS = {
     "kvaerno3": diffrax.Kvaerno3,
     "kvaerno4": diffrax.Kvaerno4,
     "kvaerno5": diffrax.Kvaerno5,
+    "rodas4": Rodas4,
+    "rodas4p": Rodas4P,
 }
 ADJOINTS = {
     "recursive": diffrax.RecursiveCheckpointAdjoint,
@@ -40,14 +43,15 @@ ROOT_NOT_FOUND = -1
 
 @dataclass(frozen=True)
 class SolverConfig:
-    """How to integrate: explicit Tsit5 by default; an implicit Kvaerno (ESDIRK) for stiff regions.
+    """How to integrate: explicit Tsit5 by default; Rosenbrock (Rodas4P) or ESDIRK (Kvaerno) for stiff regions.
 
     Batched long solves (sensitivity analysis: 10 years, strong inflammation) are
-    stability-limited for Tsit5 (up to ~2,300 steps); Kvaerno4 takes ~200 at the same
-    accuracy and is ~3x faster under ``vmap`` (benchmarks/RESULTS.md).
+    stability-limited for Tsit5 (up to ~2,200 steps); Kvaerno4 takes ~150 at the same
+    accuracy, Rodas4P ~90 with one LU factorisation and no Newton iterations per step
+    (:mod:`remodel_fit.rodas`), the fastest under ``vmap`` (benchmarks/RESULTS.md).
     """
 
-    solver: Literal["tsit5", "dopri5", "dopri8", "kvaerno3", "kvaerno4", "kvaerno5"] = "tsit5"
+    solver: Literal["tsit5", "dopri5", "dopri8", "kvaerno3", "kvaerno4", "kvaerno5", "rodas4", "rodas4p"] = "tsit5"
     rtol: float = 1e-6
     atol: float = 1e-8
     max_steps: int = 16384
@@ -55,8 +59,9 @@ class SolverConfig:
     adjoint: Literal["recursive", "forward", "direct"] = "recursive"
 
     @property
-    def implicit(self) -> bool:
-        """An ESDIRK (Kvaerno) solver: its Newton steps solve linear systems with lineax."""
+    def uses_lineax(self) -> bool:
+        """An ESDIRK (Kvaerno) solver: its Newton steps solve linear systems with lineax, which
+        rejects ``shard_map``'s and ``pmap``'s sharded shapes (Rodas factorises with ``jax.numpy``)."""
         return self.solver.startswith("kvaerno")
 
     def __post_init__(self) -> None:

@@ -36,7 +36,7 @@ class GsaSettings:
     seed_stage: str = "gsa"
     chunk: int = 4096
     devices: int = 2
-    solver: dict = field(default_factory=lambda: {"solver": "kvaerno4"})
+    solver: dict = field(default_factory=lambda: {"solver": "rodas4p"})
     failure_policy: str = "exclude"
     horizon_years: tuple[float, ...] = (1.0, 5.0, 10.0)
     time_grid_days: tuple[float, ...] = tuple(DEFAULT_GRID)

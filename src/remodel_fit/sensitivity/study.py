@@ -60,8 +60,8 @@ def run_study(
     """Every analysis of the ``gsa`` stage for parameter ``bounds`` (name -> [low, high])."""
     s = settings
     processes = 1
-    if solver.implicit and s.devices > 1:
-        # lineax (the implicit solvers' linear solves) rejects shard_map's and pmap's sharded
+    if solver.uses_lineax and s.devices > 1:
+        # lineax (the Kvaerno solvers' linear solves) rejects shard_map's and pmap's sharded
         # shapes, and dispatching one computation per host device deadlocks XLA's CPU runtime:
         # the Sobol' design is spread over worker processes instead, the rest runs on one device.
         processes, s = s.devices, replace(s, devices=1)
