@@ -1,7 +1,8 @@
 """Sobol' indices (first, total, second order) with bootstrap confidence intervals.
 
-Sampling and estimators are SALib's (``SALib.sample.sobol.sample``,
-``SALib.analyze.sobol.analyze``); evaluation is :func:`engine.evaluate_chunked`.
+Sampling is SALib's (``SALib.sample.sobol.sample``); the estimators and their bootstrap are
+SALib's ``SALib.analyze.sobol.analyze``, computed by :mod:`.saltelli` (the same numbers, vectorised
+over parameters, pairs and resamples: ~100x faster); evaluation is :func:`engine.evaluate_chunked`.
 
 The tidy result has one row per (parameter, output) with ``kind = 'first_total'`` and
 columns ``S1, S1_conf, ST, ST_conf``; with ``second_order=True`` it also has one row per
@@ -17,11 +18,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from .engine import BatchFunction, FailurePolicy, apply_policy, evaluate_chunked
 from .problem import check_problem, output_labels, power_of_two
+from .saltelli import bootstrap_rows, sobol_indices
 
 KINDS = ("first_total", "second")
 
@@ -66,12 +67,11 @@ def analyze(
         raise ValueError(f"{Y.shape[0]} rows is not a multiple of the design block ({step}); second_order mismatch?")
     keep, report = apply_policy(failed, block_size=step, policy=failure_policy, method="sobol")
     names = output_labels(output_names, Y.shape[1])
+    d = problem["num_vars"]
+    rows = bootstrap_rows(int(keep.sum()) // step, num_resamples, _analyzer_seed(seed))
     frames = []
     for j, name in enumerate(names):
-        res = sobol_analyze.analyze(
-            problem, Y[keep, j], calc_second_order=second_order, num_resamples=num_resamples,
-            conf_level=conf_level, seed=_analyzer_seed(seed), print_to_console=False,
-        )
+        res = sobol_indices(Y[keep, j], d, second_order=second_order, rows=rows, conf_level=conf_level)
         frames.append(_tidy(res, problem["names"], name, second_order))
     frame = pd.concat(frames, ignore_index=True)
     frame["ci_overlaps_zero"] = _overlaps_zero(frame)
@@ -151,5 +151,5 @@ def _overlaps_zero(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _analyzer_seed(seed: int) -> int:
-    # SALib ignores a falsy seed (``if seed:``): keep 0 reproducible too.
+    # SALib ignores a falsy seed (``if seed:``): seed + 1 keeps seed 0 comparable with SALib.
     return int(seed) + 1
