@@ -336,3 +336,25 @@ def test_many_distinct_schedules_are_vmapped_with_the_same_density(bone_model, m
     np.testing.assert_allclose(float(a), float(b), rtol=1e-7)
     for k in point:
         np.testing.assert_allclose(float(ga[k]), float(gb[k]), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("discrepancy", [False, True])
+def test_discrepancy_adds_a_noise_sd_in_quadrature_to_the_table_sd(discrepancy):
+    model = get_model("logistic")
+    design = grid_dataset(["s0", "s1"], ["a", "a"], [0, 30, 90], ["N"])
+    values = np.linspace(2.0, 7.0, design.values.size)
+    section = {"model": "logistic", "free": {"r": {"scale": 0.5}}, "noise": {"N": {"scale": 0.2}},
+               "discrepancy": discrepancy}
+    spec = parse_fit_section("d", section, model=model)
+    for sd in (np.full(values.size, 0.3), np.where(np.arange(values.size) % 2 == 0, 0.3, np.nan)):
+        fm = FitModel(model, dataclasses.replace(design, values=values, sd=sd), spec)
+        point = {"r": 0.12, "sigma_N": 0.05}
+        trace = handlers.trace(handlers.substitute(fm, point)).get_trace(y=jnp.asarray(values))
+        sd_log = 0.3 / values
+        table = np.sqrt(sd_log**2 + 0.05**2) if discrepancy else sd_log
+        expected = np.where(np.isfinite(sd), table, 0.05)
+        np.testing.assert_allclose(np.asarray(trace["y"]["fn"].scale), expected, rtol=1e-12)
+        # a noise sd is sampled only where it is used
+        assert ("sigma_N" in trace) == (discrepancy or bool(np.isnan(sd).any()))
+    with pytest.raises(ConfigError, match="discrepancy must be true or false"):
+        parse_fit_section("d", {**section, "discrepancy": "yes"}, model=model)

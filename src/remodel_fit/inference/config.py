@@ -83,6 +83,10 @@ class FitSpec:
     random_effects_method: str = "marginal"
     """'marginal': effects on observable scales are integrated out in closed form (see
     :mod:`.marginal`; other effects are sampled); 'sampled': every effect is a NUTS latent."""
+    discrepancy: bool = False
+    """Every observable gets a noise sd ``sigma_<obs>``, added in quadrature to the table's sd
+    where there is one (a published SE measures the sampling error of a mean, not how far a
+    model may be from it); False: the table's sd alone where given."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -115,7 +119,7 @@ def parse_fit_section(
     key = f"fit.fits.{name}"
     sec = _mapping(section, key)
     _only(sec, key, {"model", "data", "free", "fixed", "random_effects", "noise", "nuts", "solver", "arms", "subjects_per_group",
-                     "random_effects_method"})
+                     "random_effects_method", "discrepancy"})
     if model is None:
         from ..model import get_model
 
@@ -166,6 +170,7 @@ def parse_fit_section(
         subjects_per_group=_subjects_per_group(sec.get("subjects_per_group"), f"{key}.subjects_per_group"),
         random_effects_method=_choice(sec.get("random_effects_method", "marginal"), RANDOM_EFFECTS_METHODS,
                                       f"{key}.random_effects_method"),
+        discrepancy=_flag(sec.get("discrepancy", False), f"{key}.discrepancy"),
         raw={"name": name, "seed": seed, **dict(sec)},
     )
 
@@ -173,6 +178,12 @@ def parse_fit_section(
 def _choice(value, allowed: tuple[str, ...], key: str) -> str:
     if value not in allowed:
         raise ConfigError(f"{key} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
+def _flag(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
     return value
 
 

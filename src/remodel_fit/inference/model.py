@@ -7,7 +7,8 @@ Sites (named as the InferenceData contract wants):
   observable scales are integrated out (``random_effects_method: marginal``, see
   :mod:`.marginal`): NUTS samples only ``P_sd``, and ``P_z`` is drawn from its exact
   conditional posterior when draws are traced (``fm(y, conditional=True)``);
-- ``sigma_<obs>`` (log-normal sd) for observables with a row lacking a table sd;
+- ``sigma_<obs>`` (log-normal sd) for observables with a row lacking a table sd (for every
+  observable with ``discrepancy``: then added in quadrature to the table's sd);
 - ``failed_solves`` (deterministic count) and a large negative factor when > 0;
 - ``y``: log-normal likelihood of every measurement (``y=None`` gives the prior predictive).
 
@@ -122,6 +123,8 @@ class FitModel:
         self.has_sd = jnp.asarray(np.isfinite(sd) & (sd > 0))
         self.sd_log = jnp.asarray(np.where(np.isfinite(sd) & (sd > 0), sd / values, 1.0))
         needs = set(np.asarray(data.observable_index)[~np.asarray(self.has_sd)].tolist())
+        if spec.discrepancy:
+            needs = set(range(len(data.observables)))
         self.noise_observables = tuple(o for i, o in enumerate(data.observables) if i in needs)
         self.values = jnp.asarray(values)
         self.gradient = spec.nuts.resolved_gradient
@@ -145,6 +148,13 @@ class FitModel:
     @property
     def free_parameters(self) -> tuple[str, ...]:
         return tuple(self.spec.free)
+
+    def noise_scale(self, sigma: jnp.ndarray) -> jnp.ndarray:
+        """Log-scale sd of each measurement from the per-observable ``sigma``: the table's sd
+        where given, in quadrature with ``sigma`` when the fit has ``discrepancy``."""
+        own = sigma[self.observable_index]
+        table = jnp.sqrt(jnp.square(self.sd_log) + jnp.square(own)) if self.spec.discrepancy else self.sd_log
+        return jnp.where(self.has_sd, table, own)
 
     def noise_prior(self, obs: str) -> PriorSpec:
         return self.spec.noise.get(obs, self.spec.noise.get("default", DEFAULT_NOISE))
@@ -252,7 +262,7 @@ class FitModel:
         for obs in self.noise_observables:
             s = numpyro.sample(f"sigma_{obs}", distribution(self.noise_prior(obs)))
             sigma = sigma.at[self.data.observables.index(obs)].set(s)
-        scale = jnp.where(self.has_sd, self.sd_log, sigma[self.observable_index])
+        scale = self.noise_scale(sigma)
         if conditional and y is not None:
             numpyro.deterministic("log_lik_subject", self.subject_log_likelihood(pred, scale, omega, y))
         if self.marginal:
