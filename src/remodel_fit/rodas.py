@@ -4,7 +4,8 @@ Why: the ESDIRK solvers (Kvaerno) solve a nonlinear system per implicit stage by
 iterations (a ``while`` loop each, run in lockstep under ``vmap``) with lineax, which also
 rejects the shapes ``shard_map`` and ``pmap`` trace. A Rosenbrock method needs one Jacobian
 (``jax.jacfwd``, the state is small) and one LU factorisation per step, then six linear solves
-with no iteration; it vmaps, shards and differentiates like any ``jnp`` code.
+with no iteration; with the factorisation unrolled in ``jax.numpy`` (:func:`factorise`) it
+vmaps, shards and differentiates like any ``jnp`` code.
 
 Method: RODAS4 of Hairer & Wanner (*Solving ODEs II*, 2nd ed., 1996, §VI.4; the coefficient
 set of their Fortran code ``rodas.f``, as tabulated in OrdinaryDiffEq.jl's
@@ -85,22 +86,37 @@ RODAS4P = Tableau(
 )
 
 
-def lu_solve(lu: jax.Array, perm: jax.Array, b: jax.Array) -> jax.Array:
-    """Solve ``a x = b`` given ``a[perm] = L U`` (unit-diagonal L and U packed in ``lu``).
+def factorise(w: jax.Array) -> list[list[jax.Array]]:
+    """LU factors of a small square ``w`` (unit-diagonal L below, U on and above), unrolled.
 
-    Forward and back substitution unrolled into scalar operations: for the 7-state model
-    under ``vmap`` these fuse into a few array operations, where LAPACK's batched triangular
-    solves cost ~0.5 us per row and solve; a Rodas step (six solves) takes half the time
-    (benchmarks/RESULTS.md). The factorisation stays LAPACK's (an unrolled one was slower).
+    No pivoting: the Rosenbrock matrix W = I / (h γ) - J is diagonally dominant once h is small
+    enough, and the step checks its pivots (a zero or non-finite one rejects the step, so the
+    controller shrinks h), as diffrax's implicit solvers reject a step whose Newton iteration
+    fails. Unrolled into scalar operations, which under ``vmap`` fuse into a few array
+    operations: a Rodas step costs ~1.6 us per row against ~4.7 us with LAPACK's getrf and
+    triangular solves, and, unlike a LAPACK call, it runs under ``shard_map`` on two host
+    devices (getrf inside a sharded loop deadlocked XLA's CPU runtime here; benchmarks/RESULTS.md).
     """
-    n = lu.shape[0]
-    b = b[perm]
+    n = w.shape[0]
+    a = [[w[i, j] for j in range(n)] for i in range(n)]
+    for k in range(n):
+        inverse = 1.0 / a[k][k]
+        for i in range(k + 1, n):
+            a[i][k] = a[i][k] * inverse
+            for j in range(k + 1, n):
+                a[i][j] = a[i][j] - a[i][k] * a[k][j]
+    return a
+
+
+def solve(lu: list[list[jax.Array]], b: jax.Array) -> jax.Array:
+    """``w x = b`` from :func:`factorise`'s factors: forward then back substitution, unrolled."""
+    n = len(lu)
     y: list = []
     for i in range(n):
-        y.append(b[i] - sum((lu[i, j] * y[j] for j in range(i)), jnp.zeros_like(b[i])))
+        y.append(b[i] - sum((lu[i][j] * y[j] for j in range(i)), jnp.zeros_like(b[i])))
     x: list = [None] * n
     for i in reversed(range(n)):
-        x[i] = (y[i] - sum((lu[i, j] * x[j] for j in range(i + 1, n)), jnp.zeros_like(b[i]))) / lu[i, i]
+        x[i] = (y[i] - sum((lu[i][j] * x[j] for j in range(i + 1, n)), jnp.zeros_like(b[i]))) / lu[i][i]
     return jnp.stack(x)
 
 
@@ -151,7 +167,7 @@ class Rodas4(diffrax.AbstractAdaptiveSolver):
         f0, dfdt = jax.jvp(lambda t: f(t, y0), (t0,), (jnp.ones_like(t0),))
         jac = jax.jacfwd(lambda y: f(t0, y))(y0)
         w = jnp.eye(y0.shape[0], dtype=y0.dtype) / (h * GAMMA) - jac
-        lu, _, perm = jax.lax.linalg.lu(w)  # LAPACK getrf; a[perm] = L U
+        factors = factorise(w)
         tab = self.tableau
         ks: list[jax.Array] = []
         y_stage = y0
@@ -167,12 +183,16 @@ class Rodas4(diffrax.AbstractAdaptiveSolver):
                 rhs = rhs + sum(tab.c[i, j] * ks[j] for j in range(i)) / h
             if tab.d_time[i] != 0.0:
                 rhs = rhs + (tab.d_time[i] * h) * dfdt
-            ks.append(lu_solve(lu, perm, rhs))
+            ks.append(solve(factors, rhs))
         y1 = y_stage + ks[5]
+        pivots = jnp.stack([factors[i][i] for i in range(len(factors))])
+        good = jnp.all(jnp.isfinite(pivots) & (pivots != 0)) & jnp.all(jnp.isfinite(y1)) & jnp.all(jnp.isfinite(ks[5]))
+        y1 = jnp.where(good, y1, y0)  # a failed step is rejected (infinite error) and retried smaller
+        y_error = jnp.where(good, ks[5], jnp.inf)
         q1 = sum(tab.h_dense[0, j] * ks[j] for j in range(5))
         q2 = sum(tab.h_dense[1, j] * ks[j] for j in range(5))
         dense_info = dict(y0=y0, y1=y1, q1=q1, q2=q2)
-        return y1, ks[5], dense_info, None, diffrax.RESULTS.successful
+        return y1, y_error, dense_info, None, diffrax.RESULTS.successful
 
 
 class Rodas4P(Rodas4):
