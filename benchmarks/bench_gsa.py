@@ -161,7 +161,7 @@ def main() -> None:
     frame = analyze_sobol(problem, ev.values, ev.failed, seed=1, output_names=columns["column"].tolist())
     total = time.perf_counter() - t0
     log(f"- Sobol' d=12, N={args.n} ({len(Xn):,} solves, S1/ST/S2 of {ev.values.shape[1]} outputs): "
-                 f"{total:.0f} s wall ({t_eval:.0f} s sampling+evaluation with {name}, {total - t_eval:.0f} s SALib analysis, 100 bootstrap resamples; "
+                 f"{total:.0f} s wall ({t_eval:.0f} s sampling+evaluation with {name}, {total - t_eval:.1f} s analysis (sensitivity.saltelli, 100 bootstrap resamples); "
                  f"{'worker processes started and their programs loaded from the cache inside it' if processes > 1 else 'compiled already'}); "
                  f"{len(Xn) / t_eval:.0f} solves/s; failed {ev.n_failed}")
     top = frame[(frame.kind == "first_total") & (frame.output == "bmd_ls_rel@3652.5d")].nlargest(3, "ST")
