@@ -35,6 +35,9 @@ from remodel_fit.sensitivity.sobol import sample  # noqa: E402
 from remodel_fit.sensitivity.processes import evaluate_in_processes  # noqa: E402
 from remodel_fit.sensitivity.study import bone_function  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+from common import publish  # noqa: E402
+
 YEARS = [1.0, 5.0, 10.0]
 TIMES = [y * 365.25 for y in YEARS]
 OUTPUTS = ("bmd_ls_rel", "bmd_th_rel", "ctx_rel", "p1np_rel", "opg_rankl")
@@ -176,13 +179,7 @@ def main() -> None:
         f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`. Model bone_inflammation, 10-year horizon, 12 inputs.",
         "",
     ]
-    text = "\n".join(head + lines) + "\n"
-    out = Path(__file__).parent / "out" / "gsa.md"
-    from remodel_fit.io import atomic_path
-
-    with atomic_path(out) as tmp:
-        tmp.write_text(text)
-    print(text)
+    publish("gsa.md", "\n".join(head + lines) + "\n")
 
 
 if __name__ == "__main__":

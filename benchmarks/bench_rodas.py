@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import platform
 import sys
-import time
 from pathlib import Path
 
 import diffrax
@@ -23,13 +21,13 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
-import remodel_fit
 from remodel_fit import SolverConfig, get_model, rodas, simulate
 from remodel_fit.model.inputs import LevelSchedule
 from remodel_fit.sensitivity.sobol import sample
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_gsa import BOUNDS, NAMES, TIMES  # noqa: E402
+from common import command_line, header, median_time, publish  # noqa: E402
 
 MODEL = get_model("bone_inflammation")
 FACTORISE, SOLVE = rodas.factorise, rodas.solve  # the package's, before any patching
@@ -52,15 +50,10 @@ def step_cost(factorise, solve, prepared, inputs, y0, repeats: int = 100) -> flo
             return rodas.Rodas4P().step(term, 100.0, 110.0, y, None, None, False)[0]
 
         loop = jax.jit(lambda p, i, y: jax.lax.fori_loop(0, repeats, lambda _, z: jax.vmap(one)(p, i, z) * 0 + z, y))
-        loop(prepared, inputs, y0).block_until_ready()
+        loop(prepared, inputs, y0).block_until_ready()  # traced (and compiled) while patched
     finally:
         rodas.factorise, rodas.solve = saved
-    times = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        loop(prepared, inputs, y0).block_until_ready()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) / repeats / y0.shape[0]
+    return median_time(lambda: loop(prepared, inputs, y0), repeats=7, warmup=0) / repeats / y0.shape[0]
 
 
 def main() -> None:
@@ -98,19 +91,8 @@ def main() -> None:
         lockstep = (s.reshape(-1, 256).max(1) * 256).sum() / s.sum()
         lines.append(f"- {name}: mean {s.mean():.0f}, median {np.median(s):.0f}, max {s.max()}; "
                      f"a chunk of 256 costs {lockstep:.2f}x its rows' steps (lockstep)")
-    head = [
-        "## Rodas step cost and steps per solve (benchmarks/bench_rodas.py)", "",
-        f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores; Python {platform.python_version()}, "
-        f"jax {jax.__version__}, diffrax {diffrax.__version__}, remodel_fit {remodel_fit.__version__}.",
-        f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`.", "",
-    ]
-    text = "\n".join(head + lines) + "\n"
-    out = Path(__file__).parent / "out" / "rodas.md"
-    from remodel_fit.io import atomic_path
-
-    with atomic_path(out) as tmp:
-        tmp.write_text(text)
-    print(text)
+    head = ["## Rodas step cost and steps per solve (benchmarks/bench_rodas.py)", "", header(command_line())]
+    publish("rodas.md", "\n".join(head + lines) + "\n")
 
 
 if __name__ == "__main__":

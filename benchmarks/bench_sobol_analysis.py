@@ -11,7 +11,6 @@ median seconds of each (alternating, 3 runs each) and the largest difference of 
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -19,9 +18,11 @@ from pathlib import Path
 import numpy as np
 from SALib.analyze import sobol as salib_sobol
 
-import remodel_fit
 from remodel_fit.sensitivity.saltelli import bootstrap_rows, sobol_indices
 from remodel_fit.sensitivity.sobol import sample
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import command_line, header, publish  # noqa: E402
 
 
 def main() -> None:
@@ -45,19 +46,12 @@ def main() -> None:
     salib, fast = (float(np.median(v)) for v in times.values())
     lines = [
         "## Sobol' analysis of one output: SALib vs vectorised (benchmarks/bench_sobol_analysis.py)", "",
-        f"Machine: {platform.machine()}; Python {platform.python_version()}, numpy {np.__version__}, "
-        f"SALib {__import__('importlib.metadata').metadata.version('SALib')}, remodel_fit {remodel_fit.__version__}.",
-        f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`.", "",
+        header(command_line()),
         f"- d = {d}, N = {args.n} ({len(y):,} rows), S1/ST/S2 with 100 bootstrap resamples, one output:",
         f"  SALib {salib:.2f} s, sensitivity.saltelli {fast:.3f} s (medians of 3, alternating): {salib / fast:.0f}x;",
         f"  largest difference of any index or half-width: {diff:.1e}",
     ]
-    text = "\n".join(lines) + "\n"
-    from remodel_fit.io import atomic_path
-
-    with atomic_path(Path(__file__).parent / "out" / "sobol_analysis.md") as tmp:
-        tmp.write_text(text)
-    print(text)
+    publish("sobol_analysis.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

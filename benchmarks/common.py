@@ -45,6 +45,22 @@ def header(command: str) -> str:
     )
 
 
+def command_line() -> str:
+    """How this benchmark was started, as ``python <script> <args>``."""
+    return " ".join(["python", *sys.argv])
+
+
+def publish(name: str, text: str) -> None:
+    """Write ``text`` to ``benchmarks/out/<name>`` (atomically: never half-written) and print it."""
+    from pathlib import Path
+
+    from remodel_fit.io import atomic_path
+
+    with atomic_path(Path(__file__).parent / "out" / name) as tmp:
+        tmp.write_text(text)
+    print(text)
+
+
 def _has(pkg: str) -> bool:
     try:
         metadata.version(pkg)
