@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+
 class Tableau(NamedTuple):
     """A 6-stage Rodas method in Hairer & Wanner's transformed form (γ = 1/4)."""
 
@@ -92,10 +93,11 @@ def factorise(w: jax.Array) -> list[list[jax.Array]]:
     No pivoting: the Rosenbrock matrix W = I / (h γ) - J is diagonally dominant once h is small
     enough, and a step whose result is not finite (a zero pivot, say) is rejected with an
     infinite error, so the controller shrinks h, as diffrax's implicit solvers reject a step
-    whose Newton iteration fails. Unrolled into scalar operations, which under ``vmap`` fuse into a few array
-    operations: a Rodas step costs ~1.6 us per row against ~4.7 us with LAPACK's getrf and
-    triangular solves, and, unlike a LAPACK call, it runs under ``shard_map`` on two host
-    devices (getrf inside a sharded loop deadlocked XLA's CPU runtime here; benchmarks/RESULTS.md).
+    whose Newton iteration fails. Unrolled into scalar operations, which under ``vmap`` fuse
+    into a few array operations: a Rodas step costs 1.1 us per row against 4.6 us with LAPACK's
+    getrf and triangular solves (idle, benchmarks/bench_rodas.py), and, unlike a LAPACK call,
+    it runs under ``shard_map`` on two host devices (getrf inside a sharded loop deadlocked
+    XLA's CPU runtime here; benchmarks/RESULTS.md).
     """
     n = w.shape[0]
     a = [[w[i, j] for j in range(n)] for i in range(n)]

@@ -6,7 +6,8 @@ each normalised by the sample variance of [A; B], and confidence half-widths
 ``Z * sd(ddof=1)`` over bootstrap resamples of the base points. SALib loops in Python over
 parameters and pairs, one (N, resamples) array at a time: 67 s for the 15 outputs of an
 N = 8192, d = 12 study (benchmarks/RESULTS.md); here every resample's means are one matrix
-product with the resample counts (~100x faster).
+product with the resample counts (157x faster per output at that size,
+benchmarks/bench_sobol_analysis.py).
 """
 
 from __future__ import annotations
