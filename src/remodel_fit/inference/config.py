@@ -246,8 +246,7 @@ def _nuts(v: Any, key: str) -> NutsSpec:
     _choice(spec.gradient, GRADIENTS, f"{key}.gradient")
     _choice(spec.init, INITS, f"{key}.init")
     for f in ("dense_mass", "adapt_mass_matrix", "progress_bar"):
-        if not isinstance(getattr(spec, f), bool):
-            raise ConfigError(f"{key}.{f} must be true or false, got {getattr(spec, f)!r}")
+        _flag(getattr(spec, f), f"{key}.{f}")
     return spec
 
 
