@@ -37,7 +37,8 @@ OUT = HERE / "out"
 JAX_CACHE = REPO / ".jax_cache" / "bench-nuts-vs-stan"
 SEED = 1
 CHAINS = 2
-SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm")
+SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm", "fused-cold", "fused-warm")
+"""numpyro-*: NumPyro with the diffrax solve; fused-*: NumPyro with :mod:`remodel_fit.fused`."""
 
 
 # ----------------------------------------------------------------- CPU accounting
@@ -171,7 +172,8 @@ def numpyro_worker(args, problem: dict) -> dict:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     data = {k: np.asarray(v) if k != "observables" else tuple(v) for k, v in problem["data"].items()}
     y = jnp.asarray(data["values"])
-    model = bench_problem.numpyro_model(data, gradient=args.gradient)
+    engine = "fused" if args.worker.startswith("fused") else "diffrax"
+    model = bench_problem.numpyro_model(data, gradient=args.gradient, engine=engine)
     mu = jnp.asarray(bench_problem.prior_mean())
     kernel = NUTS(model, init_strategy=init_to_value(values={"log_theta": mu}))
     mcmc = MCMC(kernel, num_warmup=args.warmup, num_samples=args.draws, num_chains=CHAINS,
@@ -200,6 +202,7 @@ def numpyro_worker(args, problem: dict) -> dict:
         "total_wall": total.wall, "total_cpu": total.cpu,
         "log_prob": log_prob, "grad": grad, "check_wall": check.wall, "check_cpu": check.cpu,
         "devices": jax.local_device_count(), "chain_method": args.chain_method, "gradient": args.gradient,
+        "engine": engine,
     }
 
 
@@ -227,7 +230,7 @@ def run_side(side: str, args, problem_path: Path, work: Path) -> dict:
     cmd = [sys.executable, __file__, "--worker", side, "--problem", str(problem_path), "--result", str(out),
            "--warmup", str(args.warmup), "--draws", str(args.draws), "--gradient", args.gradient,
            "--chain-method", args.chain_method, "--stan-cold" if args.stan_cold else "--no-stan-cold"]
-    if side == "numpyro-cold":
+    if side.endswith("-cold") and not side.startswith("stan"):
         shutil.rmtree(JAX_CACHE, ignore_errors=True)
     print(f"[{time.strftime('%H:%M:%S')}] {side} ...", flush=True)
     with Phase() as ph, open(work / f"{side}.log", "w") as log:

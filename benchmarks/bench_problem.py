@@ -20,6 +20,7 @@ equations for the five states that matter (OBp, OBa, OCa, formation, lumbar-spin
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -104,19 +105,21 @@ def stan_data(data: dict, use_bdf: bool) -> dict:
     }
 
 
-def numpyro_model(data: dict, gradient: str = "forward"):
-    """NumPyro model ``m(y)`` of the problem; ``gradient`` 'forward' (custom VJP) or 'reverse'."""
+def numpyro_model(data: dict, gradient: str = "forward", engine: str = "diffrax"):
+    """NumPyro model ``m(y)`` of the problem; ``gradient`` 'forward' (custom VJP) or 'reverse';
+    ``engine`` 'diffrax' or 'fused' (:mod:`remodel_fit.fused`, forward gradient only)."""
     times = jnp.asarray(data["times"])
     obs_index, time_index = jnp.asarray(data["obs_index"]), jnp.asarray(data["time_index"])
     sd, mu = jnp.asarray(data["sd"]), jnp.asarray(prior_mean())
     base = MODEL.params()
-    forward = forward_subject_solver(MODEL, base, FREE, times, data["observables"], SOLVER)
+    solver = dataclasses.replace(SOLVER, engine=engine)
+    forward = forward_subject_solver(MODEL, base, FREE, times, data["observables"], solver)
 
     def predict(theta):
         if gradient == "forward":
             table, ok = forward(theta, inputs())
             return table, ok > 0.5
-        sol = simulate(MODEL, {**base, **dict(zip(FREE, theta))}, times, inputs(), config=SOLVER)
+        sol = simulate(MODEL, {**base, **dict(zip(FREE, theta))}, times, inputs(), config=solver)
         return jnp.stack([sol.observables[o] for o in data["observables"]]), sol.ok
 
     def model(y=None):

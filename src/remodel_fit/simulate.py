@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .fused import erk_solve
 from .model.inputs import check_inputs, jump_times
 from .model.spec import Model, ModelError, Params
 from .rodas import Rodas4, Rodas4P
@@ -39,6 +40,8 @@ ADJOINTS = {
     "direct": diffrax.DirectAdjoint,
 }
 ROOT_NOT_FOUND = -1
+ENGINES = ("diffrax", "fused")
+FUSED_SOLVERS = ("tsit5", "dopri5", "dopri8")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class SolverConfig:
     max_steps: int = 16384
     dt0: float | None = None
     adjoint: Literal["recursive", "forward", "direct"] = "recursive"
+    engine: Literal["diffrax", "fused"] = "diffrax"
+    """``fused``: :mod:`remodel_fit.fused`'s one-loop explicit integrator (steps end on the save
+    times; forward-mode derivatives by the sensitivity equations, no reverse mode): the fast
+    gradient inside NUTS (``gradient: forward``). ``diffrax``: any solver, any adjoint."""
 
     @property
     def uses_lineax(self) -> bool:
@@ -69,6 +76,10 @@ class SolverConfig:
             raise ModelError(f"solver must be one of {sorted(SOLVERS)}, got {self.solver!r}")
         if self.adjoint not in ADJOINTS:
             raise ModelError(f"adjoint must be one of {sorted(ADJOINTS)}, got {self.adjoint!r}")
+        if self.engine not in ENGINES:
+            raise ModelError(f"engine must be one of {list(ENGINES)}, got {self.engine!r}")
+        if self.engine == "fused" and self.solver not in FUSED_SOLVERS:
+            raise ModelError(f"engine 'fused' integrates explicit solvers {list(FUSED_SOLVERS)}, got solver {self.solver!r}")
         if not (0 < self.rtol < 1 and 0 < self.atol < 1):
             raise ModelError(f"rtol and atol must lie in (0, 1), got {self.rtol}, {self.atol}")
         if self.max_steps < 1:
@@ -107,12 +118,22 @@ def simulate(
     typical = jnp.asarray(model.state_scales or (1.0,) * len(model.states))
     scale = jax.lax.stop_gradient(jnp.where(jnp.abs(y0_safe) > 0, jnp.abs(y0_safe), typical))
 
-    def rhs(t, z, args):
-        return model.vector_field(t, z * scale, p, inputs) / scale
-
     t1 = jnp.maximum(times[-1], t0 + 1e-9)
     jumps = jax.lax.stop_gradient(jump_times(inputs))
     jumps = jnp.where(jnp.isfinite(jumps) & (jumps > t0) & (jumps < t1), jumps, t1 + 1.0)
+    if config.engine == "fused":
+        solver = SOLVERS[config.solver]()
+        zs, status = erk_solve(
+            _normalised_field(model), solver.tableau, y0_safe / scale, (p, inputs, scale), times, jumps, t0,
+            rtol=config.rtol, atol=config.atol, max_steps=config.max_steps, error_order=solver.order(None),
+        )
+        solve_ok = status[0] > 0.5
+        code = jnp.where(solve_ok, diffrax.RESULTS.successful._value, diffrax.RESULTS.max_steps_reached._value)
+        return _solution(model, times, zs * scale, y0, y0_safe, p, inputs, root_ok, solve_ok, code, status[1].astype(jnp.int32))
+
+    def rhs(t, z, args):
+        return model.vector_field(t, z * scale, p, inputs) / scale
+
     controller = diffrax.ClipStepSizeController(
         diffrax.PIDController(rtol=config.rtol, atol=config.atol), jump_ts=jumps
     )
@@ -130,11 +151,24 @@ def simulate(
         throw=False,
     )
     solve_ok = sol.result == diffrax.RESULTS.successful
-    ok = root_ok & solve_ok
-    states = sol.ys * scale
+    return _solution(model, times, sol.ys * scale, y0, y0_safe, p, inputs, root_ok, solve_ok, sol.result._value, sol.stats["num_steps"])
+
+
+def _normalised_field(model: Model):
+    """The vector field of states divided by ``scale``: ``f(t, z, (p, inputs, scale))``."""
+
+    def field(t, z, args):
+        p, inputs, scale = args
+        return model.vector_field(t, z * scale, p, inputs) / scale
+
+    return field
+
+
+def _solution(model, times, states, y0, y0_safe, p, inputs, root_ok, solve_ok, code, steps) -> Solution:
+    """Observables at ``times`` and the combined status of the steady state and the solve."""
     observables = jax.vmap(lambda t, y: model.observe(t, y, y0_safe, p, inputs))(times, states)
-    result = jnp.where(root_ok, sol.result._value, ROOT_NOT_FOUND)
-    return Solution(times, states, observables, y0, ok, result, sol.stats["num_steps"])
+    result = jnp.where(root_ok, code, ROOT_NOT_FOUND)
+    return Solution(times, states, observables, y0, root_ok & solve_ok, result, steps)
 
 
 def failure_reason(result: int | np.ndarray) -> str:

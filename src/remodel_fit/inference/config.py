@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ConfigError
 from ..model.cytokines import ARMS, CYTOKINES
 from ..model.spec import Model
-from ..simulate import SolverConfig
+from ..simulate import FUSED_SOLVERS, SolverConfig
 
 DISTS = ("lognormal", "normal", "halfnormal", "truncnormal")
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
@@ -156,6 +156,8 @@ def parse_fit_section(
         if v.get("prior", "halfnormal") != "halfnormal":
             raise ConfigError(f"{k}.prior must be 'halfnormal', got {v.get('prior')!r}")
         noise[obs] = PriorSpec("halfnormal", 0.0, _positive(v.get("scale", 0.3), f"{k}.scale"))
+    nuts = _nuts(sec.get("nuts", {}), f"{key}.nuts")
+    solver_spec, nuts = _fit_solver({**dict(solver or {}), **dict(sec.get("solver", {}) or {})}, nuts, key)
     return FitSpec(
         name=name,
         model=model.name,
@@ -164,8 +166,8 @@ def parse_fit_section(
         fixed=fixed,
         random_effects=random_effects,
         noise=noise,
-        nuts=_nuts(sec.get("nuts", {}), f"{key}.nuts"),
-        solver=_solver({**dict(solver or {}), **dict(sec.get("solver", {}) or {})}, f"{key}.solver"),
+        nuts=nuts,
+        solver=solver_spec,
         seed=seed,
         subjects_per_group=_subjects_per_group(sec.get("subjects_per_group"), f"{key}.subjects_per_group"),
         random_effects_method=_choice(sec.get("random_effects_method", "marginal"), RANDOM_EFFECTS_METHODS,
@@ -248,6 +250,22 @@ def _nuts(v: Any, key: str) -> NutsSpec:
     for f in ("dense_mass", "adapt_mass_matrix", "progress_bar"):
         _flag(getattr(spec, f), f"{key}.{f}")
     return spec
+
+
+def _fit_solver(v: Mapping, nuts: NutsSpec, key: str) -> tuple[SolverConfig, NutsSpec]:
+    """The fit's solver and NUTS settings. With ``engine`` unset, a fit that differentiates in
+    forward mode with an explicit solver integrates with the fused engine (the fast gradient,
+    benchmarks/RESULTS.md); an explicit ``fused`` makes an ``auto`` gradient forward."""
+    explicit = "engine" in v
+    if not explicit and nuts.resolved_gradient == "forward" and v.get("solver", "tsit5") in FUSED_SOLVERS:
+        v = {**v, "engine": "fused"}
+    spec = _solver(v, f"{key}.solver")
+    if spec.engine == "fused":
+        if nuts.gradient == "reverse":
+            raise ConfigError(f"{key}: nuts.gradient 'reverse' cannot differentiate solver engine 'fused' (forward mode "
+                              "only); set nuts.gradient: forward or solver.engine: diffrax")
+        nuts = replace(nuts, gradient="forward")
+    return spec, nuts
 
 
 def _solver(v: Mapping, key: str) -> SolverConfig:

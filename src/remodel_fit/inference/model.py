@@ -127,7 +127,7 @@ class FitModel:
             needs = set(range(len(data.observables)))
         self.noise_observables = tuple(o for i, o in enumerate(data.observables) if i in needs)
         self.values = jnp.asarray(values)
-        self.gradient = spec.nuts.resolved_gradient
+        self.gradient = "forward" if spec.solver.engine == "fused" else spec.nuts.resolved_gradient
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
         self.dynamic = tuple(n for n in spec.free if n not in self.unit_scales)

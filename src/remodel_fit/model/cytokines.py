@@ -69,5 +69,15 @@ def arm_factor(level, p: Params, cytokine: str, arm: str) -> jnp.ndarray:
 
 
 def arm_factors(levels: dict[str, jnp.ndarray], p: Params) -> dict[str, jnp.ndarray]:
-    """Product over cytokines of each arm's factor."""
-    return {arm: jnp.prod(jnp.stack([arm_factor(levels[c], p, c, arm) for c in CYTOKINES])) for arm in ARMS}
+    """Product over cytokines of each arm's factor.
+
+    A running product, not ``jnp.prod(jnp.stack(...))``: the reduction's derivative rule pads
+    and concatenates, which splits the forward-mode right-hand side into many small kernels."""
+    out = {}
+    for arm in ARMS:
+        factors = [arm_factor(levels[c], p, c, arm) for c in CYTOKINES]
+        product = factors[0]
+        for factor in factors[1:]:
+            product = product * factor
+        out[arm] = product
+    return out

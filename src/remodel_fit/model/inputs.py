@@ -24,7 +24,7 @@ class LevelSchedule(eqx.Module):
     values: jnp.ndarray
 
     def at(self, t: jnp.ndarray, reference: jnp.ndarray) -> jnp.ndarray:
-        idx = jnp.searchsorted(self.times, t, side="right") - 1
+        idx = jnp.searchsorted(self.times, t, side="right", method="compare_all") - 1
         value = self.values[jnp.clip(idx, 0, self.values.shape[-1] - 1)]
         return jnp.where(idx >= 0, value, reference)
 

@@ -1,0 +1,115 @@
+"""The fused integrator: accuracy against a tight reference, sensitivities against finite
+differences, save and jump bookkeeping, failures, batching and its place in fit configs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from remodel_fit import SolverConfig, get_model, simulate
+from remodel_fit.errors import ConfigError
+from remodel_fit.inference.config import parse_fit_section
+from remodel_fit.model import ModelError
+from remodel_fit.model.inputs import every, level
+from remodel_fit.simulate import failure_reason
+
+BONE = get_model("bone_inflammation")
+# doses every 6 months and a cytokine flare from day 100 to day 400: jumps inside the window,
+# save times on a dose (182.5), on the flare's end (400) and between
+TIMES = jnp.array([30.0, 120.0, 182.5, 250.0, 400.0, 500.0, 730.0])
+INPUTS = {"denosumab_mg": every(0.0, 182.5, 60.0, 730.0), "tnf": level([100.0, 400.0], [40.0, 5.0])}
+FUSED = SolverConfig(engine="fused")
+REFERENCE = SolverConfig(solver="dopri8", rtol=1e-12, atol=1e-14)
+FREE = ("tnf_e_ob", "dmab_kA", "k_form", "D_OCp")  # D_OCp moves the steady state itself
+OBSERVED = ("bmd_ls_rel", "ctx_rel", "p1np_rel", "denosumab")
+
+
+def observables(config: SolverConfig):
+    """Jitted ``theta -> (observables (obs, time), ok)`` for the FREE parameters."""
+
+    def f(theta):
+        sol = simulate(BONE, {**BONE.params(), **dict(zip(FREE, theta))}, TIMES, INPUTS, config=config)
+        return jnp.stack([sol.observables[o] for o in OBSERVED]), sol.ok
+
+    return jax.jit(f)
+
+
+THETA = jnp.array([0.5, 0.05, 0.03, 2.1e-3])
+
+
+@pytest.fixture(scope="module")
+def reference():
+    table, ok = observables(REFERENCE)(THETA)
+    assert bool(ok)
+    return np.asarray(table)
+
+
+def test_values_match_a_tight_reference_across_jumps(reference):
+    fused, ok = observables(FUSED)(THETA)
+    diffrax_tsit5, _ = observables(SolverConfig())(THETA)
+    assert bool(ok)
+    err_fused = np.max(np.abs(np.asarray(fused) / reference - 1))
+    err_diffrax = np.max(np.abs(np.asarray(diffrax_tsit5) / reference - 1))
+    assert err_fused < 2e-5, err_fused  # rtol 1e-6 per step
+    assert err_fused < 10 * err_diffrax + 1e-6  # as accurate as diffrax's Tsit5 at the same tolerances
+
+
+def test_sensitivities_match_central_differences(reference):
+    jac = np.asarray(jax.jit(jax.jacfwd(lambda th: observables(FUSED)(th)[0]))(THETA))
+    tight = observables(REFERENCE)
+    fd = np.empty_like(jac)
+    for k in range(len(FREE)):
+        step = 1e-4 * float(THETA[k])
+        up, down = THETA.at[k].add(step), THETA.at[k].add(-step)
+        fd[..., k] = (np.asarray(tight(up)[0]) - np.asarray(tight(down)[0])) / (2 * step)
+    scale = np.max(np.abs(fd), axis=(0, 1), keepdims=True)  # per parameter
+    assert np.all(scale > 0)
+    assert np.max(np.abs(jac - fd) / scale) < 1e-3
+
+
+def test_saves_at_start_and_repeated_times():
+    times = jnp.array([0.0, 0.0, 182.5, 182.5, 365.0])
+    sol = simulate(BONE, BONE.params(), times, INPUTS, config=FUSED)
+    assert bool(sol.ok)
+    np.testing.assert_array_equal(sol.states[0], sol.y0)
+    np.testing.assert_array_equal(sol.states[1], sol.y0)
+    np.testing.assert_array_equal(sol.states[2], sol.states[3])
+    assert float(sol.observables["denosumab"][2]) > 0
+
+
+def test_failed_solve_is_reported_not_raised():
+    sol = simulate(BONE, BONE.params(), TIMES, INPUTS, config=dataclasses.replace(FUSED, max_steps=16))
+    assert not bool(sol.ok)
+    assert "maximum number of solver steps" in failure_reason(sol.result)
+
+
+def test_vmap_over_parameters_equals_the_loop():
+    thetas = jnp.stack([THETA, THETA.at[0].set(2.0), THETA.at[3].set(3e-3)])
+    f = observables(FUSED)
+    batched, ok = jax.vmap(f)(thetas)
+    assert bool(jnp.all(ok))
+    for i in range(thetas.shape[0]):  # lanes step independently (vectorised transcendentals: last-bit changes)
+        np.testing.assert_allclose(batched[i], f(thetas[i])[0], rtol=1e-6)
+    assert np.max(np.abs(np.asarray(batched[1]) / np.asarray(batched[0]) - 1)) > 1e-3  # the lanes differ
+
+
+def test_engine_choices_are_checked():
+    with pytest.raises(ModelError, match="engine 'fused' integrates explicit solvers"):
+        SolverConfig(solver="kvaerno5", engine="fused")
+    with pytest.raises(ModelError, match="engine must be one of"):
+        SolverConfig(engine="scipy")
+
+
+def test_fits_default_to_the_fused_engine_when_they_can():
+    section = {"model": "bone_inflammation", "free": {"k_form": {"scale": 0.5}}}
+    assert parse_fit_section("a", section).solver.engine == "fused"  # parallel chains: forward gradient
+    reverse = {**section, "nuts": {"gradient": "reverse"}}
+    assert parse_fit_section("b", reverse).solver.engine == "diffrax"
+    assert parse_fit_section("c", section, solver={"solver": "kvaerno5"}).solver.engine == "diffrax"
+    assert parse_fit_section("d", section, solver={"engine": "diffrax"}).solver.engine == "diffrax"
+    with pytest.raises(ConfigError, match="fit.fits.e: nuts.gradient 'reverse' cannot differentiate solver engine 'fused'"):
+        parse_fit_section("e", {**reverse, "solver": {"engine": "fused"}})
