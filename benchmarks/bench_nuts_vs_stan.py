@@ -7,7 +7,9 @@ and CPU time are its own and Stan's forked workers never share a process with JA
   and NUTS with ``ode_bdf_tol``;
 - ``stan-rk45``: the same program (build now a cache hit) with ``ode_rk45_tol``;
 - ``numpyro-cold``: NumPyro NUTS, ``chain_method='parallel'`` on 2 host devices, with an
-  emptied persistent compilation cache; ``numpyro-warm``: the same again, cache filled.
+  emptied persistent compilation cache; ``numpyro-warm``: the same again, cache filled;
+- ``fused-cold``, ``fused-warm``: the same with the package's fused integrator
+  (``SolverConfig(engine="fused")``) instead of diffrax.
 Compile time: Stan's build; for JAX the union of JAX's own trace/lower/compile events
 (``jax.monitoring``), with the process CPU spent inside them.
 Also checks that both sides give the same log density (difference between two points)
@@ -193,6 +195,8 @@ def numpyro_worker(args, problem: dict) -> dict:
     with Phase() as check:
         log_prob = [float(logp(x)) for x in points]
         grad = np.asarray(jax.grad(logp)(points[0])).tolist()
+        draws = np.asarray(samples["log_theta"]).reshape(-1, len(points[0]))
+        error = bench_problem.solver_error(data, engine, [*points, *draws[:: max(1, len(draws) // 8)]])
     return {
         "log_theta": np.asarray(samples["log_theta"]).tolist(),
         "diverging": np.asarray(extra["diverging"]).astype(int).tolist(),
@@ -202,7 +206,7 @@ def numpyro_worker(args, problem: dict) -> dict:
         "total_wall": total.wall, "total_cpu": total.cpu,
         "log_prob": log_prob, "grad": grad, "check_wall": check.wall, "check_cpu": check.cpu,
         "devices": jax.local_device_count(), "chain_method": args.chain_method, "gradient": args.gradient,
-        "engine": engine,
+        "engine": engine, "solver_error": error,
     }
 
 
@@ -274,7 +278,10 @@ What each side solves and where they differ:
   each call (plus its Newton step); gradient by forward mode (`jax.jacfwd` through diffrax `ForwardMode`,
   6 tangents) wrapped in a custom VJP, because reverse mode (`RecursiveCheckpointAdjoint`) still crashes
   under `chain_method='parallel'` (equinox "Closure-converted function called with different dynamic
-  arguments"); a failed solve adds -1e8 to the log density.
+  arguments"); a failed solve adds -1e8 to the log density. `numpyro-*` integrate with diffrax; `fused-*` with
+  the package's fused engine (`remodel_fit.fused`: one XLA while loop of Tsit5 steps ending on the visit
+  times, the tangents by the forward sensitivity equations with the states' step sizes, as CVODES does;
+  the fits' default since session 13).
 - Stan solves the 5 states that matter (benchmarks/stan/bone_inflammation.stan), steady state once in
   transformed data (no free parameter enters it); `ode_bdf_tol` (CVODES BDF, forward sensitivities inside
   its error control) or `ode_rk45_tol` (Boost Dormand-Prince on states and sensitivities together); a
@@ -344,7 +351,9 @@ def report(results: dict, problem: dict, args, command: str, header_text: str) -
         for s in check:
             lp = results[s]["log_prob"]
             grad = ", ".join(f"{g:.4g}" for g in results[s]["grad"])
-            lines.append(f"- {s}: {lp[1] - lp[0]:.5f}; gradient [{grad}]")
+            error = results[s].get("solver_error")
+            error = "" if error is None else f"; solver error {error:.1e} (max relative, predictions vs Dopri8 rtol 1e-12)"
+            lines.append(f"- {s}: {lp[1] - lp[0]:.5f}; gradient [{grad}]{error}")
     lines.append(NOTES)
     return "\n".join(lines)
 

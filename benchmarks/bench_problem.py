@@ -131,3 +131,25 @@ def numpyro_model(data: dict, gradient: str = "forward", engine: str = "diffrax"
         numpyro.sample("y", dist.LogNormal(jnp.log(jnp.where(good, pred, 1.0)), sd).to_event(1), obs=y)
 
     return model
+
+
+REFERENCE_SOLVER = SolverConfig(solver="dopri8", rtol=1e-12, atol=1e-14, max_steps=100_000)
+
+
+def solver_error(data: dict, engine: str, log_thetas) -> float:
+    """Largest relative error of the observed predictions (every observable at every visit) of
+    the benchmark's solver with ``engine``, against Dopri8 at rtol 1e-12, over the points
+    ``log_thetas`` (goal 4 of the speed issue: nothing gets less accurate)."""
+    times = jnp.asarray(data["times"])
+    solver = dataclasses.replace(SOLVER, engine=engine)
+
+    def table(theta, config):
+        sol = simulate(MODEL, {**MODEL.params(), **dict(zip(FREE, theta))}, times, inputs(), config=config)
+        return jnp.stack([sol.observables[o] for o in data["observables"]])
+
+    worst = 0.0
+    for log_theta in log_thetas:
+        theta = jnp.exp(jnp.asarray(log_theta))
+        ref = table(theta, REFERENCE_SOLVER)
+        worst = max(worst, float(jnp.max(jnp.abs(table(theta, solver) / ref - 1.0))))
+    return worst
