@@ -39,8 +39,10 @@ OUT = HERE / "out"
 JAX_CACHE = REPO / ".jax_cache" / "bench-nuts-vs-stan"
 SEED = 1
 CHAINS = 2
-SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm", "fused-cold", "fused-warm")
-"""numpyro-*: NumPyro with the diffrax solve; fused-*: NumPyro with :mod:`remodel_fit.fused`."""
+SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm", "fused-cold", "fused-warm", "fused-dense")
+"""numpyro-*: NumPyro with the diffrax solve; fused-*: NumPyro with :mod:`remodel_fit.fused`;
+fused-dense: the same with a dense mass matrix (warm cache). Stan's diagonal metric is the only
+one PyStan 3 / httpstan offers (its schema admits hmc_nuts_diag_e_adapt and fixed_param)."""
 
 
 # ----------------------------------------------------------------- CPU accounting
@@ -177,7 +179,8 @@ def numpyro_worker(args, problem: dict) -> dict:
     engine = "fused" if args.worker.startswith("fused") else "diffrax"
     model = bench_problem.numpyro_model(data, gradient=args.gradient, engine=engine)
     mu = jnp.asarray(bench_problem.prior_mean())
-    kernel = NUTS(model, init_strategy=init_to_value(values={"log_theta": mu}))
+    dense = args.worker == "fused-dense"
+    kernel = NUTS(model, init_strategy=init_to_value(values={"log_theta": mu}), dense_mass=dense)
     mcmc = MCMC(kernel, num_warmup=args.warmup, num_samples=args.draws, num_chains=CHAINS,
                 chain_method=args.chain_method, progress_bar=False)
     clock = CompileClock()
@@ -206,7 +209,7 @@ def numpyro_worker(args, problem: dict) -> dict:
         "total_wall": total.wall, "total_cpu": total.cpu,
         "log_prob": log_prob, "grad": grad, "check_wall": check.wall, "check_cpu": check.cpu,
         "devices": jax.local_device_count(), "chain_method": args.chain_method, "gradient": args.gradient,
-        "engine": engine, "solver_error": error,
+        "engine": engine, "solver_error": error, "dense_mass": dense,
     }
 
 
@@ -313,7 +316,7 @@ def report(results: dict, problem: dict, args, command: str, header_text: str) -
         f"known log-normal noise; {len(free)} free parameters on the log scale ({', '.join(free)}), "
         "Normal(log default, 0.5) priors; rtol 1e-6, atol 1e-8 on steady-state-normalised states",
         f"- NUTS: {CHAINS} chains x {args.warmup} warm-up + {args.draws} draws, in parallel on 2 cores on both sides, "
-        "diagonal mass, target acceptance 0.8, max tree depth 10, init at the prior median, seed 1",
+        "diagonal mass (fused-dense: dense), target acceptance 0.8, max tree depth 10, init at the prior median, seed 1",
         f"- NumPyro: package `simulate` (Tsit5, 7 states), chain_method={args.chain_method!r}, gradient={args.gradient!r}; "
         "Stan: the same equations for 5 states (bench stan file), PyStan 3 / httpstan",
         "",
