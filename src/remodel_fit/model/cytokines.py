@@ -69,20 +69,17 @@ def arm_factor(level, p: Params, cytokine: str, arm: str) -> jnp.ndarray:
 
 
 def arm_factors(levels: dict[str, jnp.ndarray], p: Params) -> dict[str, jnp.ndarray]:
-    """Product over cytokines of each arm's factor (:func:`arm_factor`), as one quotient.
+    """Product over cytokines of each arm's factor.
 
-    Written for the right-hand side's cost: each saturation is computed once per cytokine and
-    each arm divides once (3 + 3 + 4 divisions, not 36), and the products are running products,
-    not ``jnp.prod(jnp.stack(...))``, whose derivative rule pads and concatenates. Forward-mode
-    right-hand sides compile to a kernel per divided value, so this is most of a step's cost."""
-    h = {c: saturation(levels[c], p[f"{c}_ec50"]) for c in CYTOKINES}
-    h_ref = {c: saturation(p[f"{c}_ref"], p[f"{c}_ec50"]) for c in CYTOKINES}
+    A running product of :func:`arm_factor`, each exactly 1 at its reference level (so a cytokine
+    at its reference is exactly inert, whatever its effect parameters), not
+    ``jnp.prod(jnp.stack(...))``, whose derivative rule pads and concatenates and so splits the
+    forward-mode right-hand side into many small kernels."""
     out = {}
     for arm in ARMS:
-        numerator, denominator = 1.0, 1.0
-        for c in CYTOKINES:
-            e = p[f"{c}_e_{arm}"]
-            numerator = numerator * (1.0 + e * h[c])
-            denominator = denominator * (1.0 + e * h_ref[c])
-        out[arm] = numerator / denominator
+        factors = [arm_factor(levels[c], p, c, arm) for c in CYTOKINES]
+        product = factors[0]
+        for factor in factors[1:]:
+            product = product * factor
+        out[arm] = product
     return out
