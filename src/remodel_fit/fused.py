@@ -117,8 +117,8 @@ class _Stepper:
         return jnp.sqrt(jnp.mean(jnp.square(err / scale)))
 
     def _initial_step(self, f, t0, y0, k0, t1):
-        """``f(t, y)``: the vector field alone (the step size does not depend on the tangents)."""
-        # Hairer, Norsett & Wanner's starting step (Solving ODEs I, II.4), on the states only
+        """Hairer, Norsett & Wanner's starting step (Solving ODEs I, II.4) from the states alone:
+        ``f(t, y)`` is the vector field without tangents (no step size depends on them)."""
         scale = self.atol + self.rtol * jnp.abs(y0)
         d0 = jnp.sqrt(jnp.mean(jnp.square(y0 / scale)))
         d1 = jnp.sqrt(jnp.mean(jnp.square(k0 / scale)))
