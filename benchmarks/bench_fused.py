@@ -4,8 +4,7 @@ For three potentials (the NUTS-vs-Stan benchmark problem, the default synthetic 
 clinical fit when the shared data are present) the jitted value and gradient of the NumPyro
 potential energy at the same point, with ``solver.engine`` diffrax and fused: medians of
 repeated calls, the two engines alternated in rounds so that load hits both alike; compile
-time of the first call; solver steps per solve; the largest relative difference of the
-gradients. Writes benchmarks/out/fused.md.
+time of the first call; the largest relative difference of the gradients. Writes benchmarks/out/fused.md.
 
 Run: .venv/bin/python benchmarks/bench_fused.py [--rounds 3] [--repeats 15]
 """
@@ -82,8 +81,8 @@ def clinical_data(config, model):
     from remodel_fit.data.validate import validate_conditions, validate_measurements
 
     data_cfg = config["data"]
-    drugs = [f"{d}" for d in data_cfg.get("clinical_drugs", [])] or None
-    meas, cond = read_arms(HERE.parent / config["clinical_dir"], data_cfg["clinical_pattern"], drugs=drugs)
+    meas, cond = read_arms(HERE.parent / config["clinical_dir"], data_cfg["clinical_pattern"],
+                           drugs=data_cfg.get("clinical_drugs"))
     meas = validate_measurements(meas, model, "<clinical measurements>")
     cond = validate_conditions(cond, model, meas, "<clinical conditions>", "<clinical measurements>")
     return build_dataset(meas, cond, model)
