@@ -42,18 +42,20 @@ RUNS = (("cold", False), ("cached", False), ("new data", True))
 
 
 def worker(perturb: bool, sampler: bool) -> dict:
-    import remodel_fit  # noqa: F401  (first: it sets JAX's constant handling before JAX is imported)
+    import remodel_fit
+
+    remodel_fit.configure(devices=2)
     import jax
     import jax.numpy as jnp
     from numpyro.infer import init_to_median
     from numpyro.infer.util import initialize_model, potential_energy
 
-    from remodel_fit.config import load_config, model_from
-    from remodel_fit.data.synthetic import make_cohort, synthetic_config
-    from remodel_fit.inference import configure_host_devices, enable_compile_cache, parse_fit, run_nuts
-    from remodel_fit.inference.model import FitModel
+    from remodel_fit.data.synthetic import make_cohort
+    from remodel_fit.inference import run_nuts
+    from remodel_fit.inference.fit_model import FitModel
+    from remodel_fit.runtime import enable_compile_cache
+    from remodel_fit.settings import load_settings
 
-    configure_host_devices(2)
     enable_compile_cache(CACHE)
     events = {"hits": 0, "misses": 0}
 
@@ -64,10 +66,10 @@ def worker(perturb: bool, sampler: bool) -> dict:
             events["misses"] += 1
 
     jax.monitoring.register_event_listener(on_event)
-    config = load_config(CONFIG)
-    model = model_from(config)
-    data = make_cohort(model, synthetic_config(config, CONFIG), config["seed"]).dataset
-    fm = FitModel(model, data, parse_fit(config, FIT))
+    config = load_settings(CONFIG)
+    model = config.model_value()
+    data = make_cohort(model, config.synthetic, config.seed).dataset
+    fm = FitModel(model, data, config.fit_options(FIT))
     y = fm.values
     if perturb:
         y = y * jnp.exp(0.01 * jax.random.normal(jax.random.PRNGKey(1), y.shape))

@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-import remodel_fit  # noqa: F401  (float64 and JAX's constant handling, before JAX)
+import remodel_fit
+
+remodel_fit.configure()
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -48,13 +50,12 @@ def bench_problem_potentials() -> dict:
 
 def fit_potentials(config_path: Path, fit: str, data_loader) -> dict:
     """engine -> (value-and-grad, point at the prior median) for fit ``fit`` of a workflow config."""
-    from remodel_fit.config import load_config
-    from remodel_fit.inference import parse_fit
-    from remodel_fit.inference.model import FitModel
-    from remodel_fit.model import get_model
+    from remodel_fit.inference.fit_model import FitModel
+    from remodel_fit.registry import get_model
+    from remodel_fit.settings import load_settings
 
-    config = load_config(config_path)
-    spec = parse_fit(config, fit)
+    config = load_settings(config_path)
+    spec = config.fit_options(fit)
     model = get_model(spec.model)
     data = data_loader(config, model)
     out = {}
@@ -70,9 +71,9 @@ def fit_potentials(config_path: Path, fit: str, data_loader) -> dict:
 
 
 def synthetic_data(config, model):
-    from remodel_fit.data.synthetic import make_cohort, synthetic_config
+    from remodel_fit.data.synthetic import make_cohort
 
-    return make_cohort(model, synthetic_config(config, HERE.parent / "config/config.yaml"), config["seed"]).dataset
+    return make_cohort(model, config.synthetic, config.seed).dataset
 
 
 def clinical_data(config, model):
@@ -80,9 +81,7 @@ def clinical_data(config, model):
     from remodel_fit.data.clinical import read_arms
     from remodel_fit.data.validate import validate_conditions, validate_measurements
 
-    data_cfg = config["data"]
-    meas, cond = read_arms(HERE.parent / config["clinical_dir"], data_cfg["clinical_pattern"],
-                           drugs=data_cfg.get("clinical_drugs"))
+    meas, cond = read_arms(HERE.parent / config.clinical_dir, config.data.patterns, drugs=config.data.clinical_drugs)
     meas = validate_measurements(meas, model, "<clinical measurements>")
     cond = validate_conditions(cond, model, meas, "<clinical conditions>", "<clinical measurements>")
     return build_dataset(meas, cond, model)

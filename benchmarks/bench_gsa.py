@@ -10,11 +10,12 @@ Same model (bone_inflammation through ``model.vector_field``), same 12 cytokine 
 from __future__ import annotations
 
 import argparse
-from functools import partial
 import os
 import sys
 
-os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2"
+import remodel_fit
+
+remodel_fit.configure(devices=2)
 
 import platform  # noqa: E402
 import time  # noqa: E402
@@ -25,15 +26,12 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
 
-import remodel_fit  # noqa: E402
 from remodel_fit import SolverConfig, get_model  # noqa: E402
+from remodel_fit.bone.gsa import PERCENT_CHANGE, bone_problem, cytokine_parameter_names  # noqa: E402
 from remodel_fit.model.inputs import LevelSchedule  # noqa: E402
-from remodel_fit.sensitivity import analyze_sobol, bone_problem, evaluate_chunked  # noqa: E402
-from remodel_fit.sensitivity.bone import PERCENT_CHANGE, cytokine_parameter_names  # noqa: E402
-from remodel_fit.sensitivity.settings import GsaSettings  # noqa: E402
+from remodel_fit.sensitivity import MultiProcess, analyze_sobol, evaluate_chunked  # noqa: E402
 from remodel_fit.sensitivity.sobol import sample  # noqa: E402
-from remodel_fit.sensitivity.processes import evaluate_in_processes  # noqa: E402
-from remodel_fit.sensitivity.study import bone_function  # noqa: E402
+from remodel_fit.settings.gsa import GsaSettings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import publish  # noqa: E402
@@ -133,8 +131,7 @@ def main() -> None:
         """rows, chunk -> Evaluation: in this process over ``devices`` host devices, or spread over
         ``processes`` worker processes of one device each (a new pool per call, as in the study)."""
         if processes > 1:
-            factory = partial(bone_function, dict(BOUNDS), list(TIMES), tuple(OUTPUTS), solvers[name], "bone_inflammation")
-            return lambda Y, chunk, progress=False: evaluate_in_processes(factory, Y, processes=processes, chunk=chunk, progress=progress)
+            return lambda Y, chunk, progress=False: MultiProcess(processes, chunk, progress).evaluate(ours[name].f, Y)
         return lambda Y, chunk, progress=False: evaluate_chunked(ours[name].f, Y, chunk=chunk, devices=devices, progress=progress)
 
     for name in ours:

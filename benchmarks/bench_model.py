@@ -12,6 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import remodel_fit
+
+remodel_fit.configure()  # float64 and the JAX switches, before any JAX work
+
 import jax
 import jax.numpy as jnp
 import numpy as np

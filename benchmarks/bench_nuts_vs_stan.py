@@ -40,7 +40,7 @@ JAX_CACHE = REPO / ".jax_cache" / "bench-nuts-vs-stan"
 SEED = 1
 CHAINS = 2
 SIDES = ("stan-bdf", "stan-rk45", "numpyro-cold", "numpyro-warm", "fused-cold", "fused-warm", "fused-dense")
-"""numpyro-*: NumPyro with the diffrax solve; fused-*: NumPyro with :mod:`remodel_fit.fused`;
+"""numpyro-*: NumPyro with the diffrax solve; fused-*: NumPyro with :mod:`remodel_fit.solve.fused`;
 fused-dense: the same with a dense mass matrix (warm cache). Stan's diagonal metric is the only
 one PyStan 3 / httpstan offers (its schema admits hmc_nuts_diag_e_adapt and fixed_param)."""
 
@@ -159,8 +159,9 @@ def stan_worker(args, problem: dict) -> dict:
 
 def numpyro_worker(args, problem: dict) -> dict:
     """NumPyro NUTS over 2 host devices, persistent compile cache in JAX_CACHE."""
-    os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={CHAINS}"
-    os.environ.setdefault("EQX_ON_ERROR", "nan")
+    import remodel_fit
+
+    remodel_fit.configure(devices=CHAINS)
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -272,17 +273,17 @@ def diagnostics(res: dict, free: list[str]) -> dict:
 NOTES = """
 What each side solves and where they differ:
 - Both: the Pivonka 2008 core (OBp, OBa, OCa) with the cytokine arm factors of
-  `remodel_fit.model.cytokines` (TNF-a and IL-6 constant from day 0, IL-1 at its reference), the
+  `remodel_fit.bone.cytokines` (TNF-a and IL-6 constant from day 0, IL-1 at its reference), the
   formation-marker compartment and lumbar-spine BMD, from the healthy steady state (80 log-bisection
   iterations on the OCa residual), states normalised by the steady state, rtol 1e-6 / atol 1e-8, at
   most 16384 steps; log-normal likelihood with known sds; the same priors, initial point, data.
-- NumPyro solves the package model itself (`remodel_fit.simulate`, Tsit5, 7 states: the denosumab state
+- NumPyro solves the package model itself (`remodel_fit.solve.simulate`, Tsit5, 7 states: the denosumab state
   stays 0 without doses and the total-hip BMD state is solved but not observed), steady state recomputed
   each call (plus its Newton step); gradient by forward mode (`jax.jacfwd` through diffrax `ForwardMode`,
   6 tangents) wrapped in a custom VJP, because reverse mode (`RecursiveCheckpointAdjoint`) still crashes
   under `chain_method='parallel'` (equinox "Closure-converted function called with different dynamic
   arguments"); a failed solve adds -1e8 to the log density. `numpyro-*` integrate with diffrax; `fused-*` with
-  the package's fused engine (`remodel_fit.fused`: one XLA while loop of Tsit5 steps ending on the visit
+  the package's fused engine (`remodel_fit.solve.fused`: one XLA while loop of Tsit5 steps ending on the visit
   times, the tangents by the forward sensitivity equations with the states' step sizes, as CVODES does;
   the fits' default since session 13).
 - Stan solves the 5 states that matter (benchmarks/stan/bone_inflammation.stan), steady state once in

@@ -12,7 +12,7 @@ factors enter only through their product, so ``tnf_e_rankl`` and ``il6_e_rankl``
 would be a non-identifiable pair (DESIGN 3.1 and 4). None of the free parameters enters
 the healthy steady state.
 
-The NumPyro side solves the package model itself (``remodel_fit.simulate``: seven
+The NumPyro side solves the package model itself (``remodel_fit.solve.simulate``: seven
 states, of which the denosumab state stays at 0 and the total-hip BMD state is solved
 but not observed); the Stan program (``stan/bone_inflammation.stan``) solves the same
 equations for the five states that matter (OBp, OBa, OCa, formation, lumbar-spine BMD).
@@ -31,8 +31,8 @@ import numpyro
 import numpyro.distributions as dist
 
 from remodel_fit import SolverConfig, get_model, simulate
-from remodel_fit.inference.gradient import forward_subject_solver
-from remodel_fit.model import cytokines
+from remodel_fit.bone import cytokines
+from remodel_fit.solve.forward import forward_subject_solver
 from remodel_fit.model.inputs import level
 from remodel_fit.model.pivonka import PARAMETERS as CORE_PARAMETERS
 from remodel_fit.seeds import stage_seed
@@ -107,7 +107,7 @@ def stan_data(data: dict, use_bdf: bool) -> dict:
 
 def numpyro_model(data: dict, gradient: str = "forward", engine: str = "diffrax"):
     """NumPyro model ``m(y)`` of the problem; ``gradient`` 'forward' (custom VJP) or 'reverse';
-    ``engine`` 'diffrax' or 'fused' (:mod:`remodel_fit.fused`, forward gradient only)."""
+    ``engine`` 'diffrax' or 'fused' (:mod:`remodel_fit.solve.fused`, forward gradient only)."""
     times = jnp.asarray(data["times"])
     obs_index, time_index = jnp.asarray(data["obs_index"]), jnp.asarray(data["time_index"])
     sd, mu = jnp.asarray(data["sd"]), jnp.asarray(prior_mean())

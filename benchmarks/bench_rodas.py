@@ -3,7 +3,7 @@
 1. Cost of one Rodas4P step per row under ``vmap`` (1,024 rows of the 12-input Sobol' design,
    one device), with the step's W factorised and solved three ways: LAPACK (``getrf`` +
    triangular solves, ``jax.scipy.linalg``), LAPACK ``getrf`` + unrolled substitutions, and
-   the package's unrolled LU without pivoting (:func:`remodel_fit.rodas.factorise`).
+   the package's unrolled LU without pivoting (:func:`remodel_fit.solve.rodas.factorise`).
 2. Accepted + rejected steps of a 10-year solve (rtol 1e-6) per solver over 2,048 rows, and the
    lockstep overhead of a vmapped chunk (its slowest row sets its cost).
 
@@ -16,12 +16,17 @@ import sys
 from pathlib import Path
 
 import diffrax
+import remodel_fit
+
+remodel_fit.configure()  # float64 and the JAX switches, before any JAX work
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
-from remodel_fit import SolverConfig, get_model, rodas, simulate
+from remodel_fit import SolverConfig, get_model, simulate
+from remodel_fit.solve import rodas
 from remodel_fit.model.inputs import LevelSchedule
 from remodel_fit.sensitivity.sobol import sample
 

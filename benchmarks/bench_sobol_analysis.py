@@ -15,6 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+import remodel_fit
+
+remodel_fit.configure()  # float64 and the JAX switches, before any JAX work
+
 import numpy as np
 from SALib.analyze import sobol as salib_sobol
 

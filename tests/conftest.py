@@ -1,4 +1,4 @@
-"""Shared test set-up: float64 (via the package import) and the clinical-data location."""
+"""Shared test set-up: the JAX runtime (float64, as the CLI sets it) and the clinical-data location."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import remodel_fit  # noqa: F401  (switches JAX to float64)
+import remodel_fit
+
+remodel_fit.configure()  # before any test module imports equinox or runs JAX
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from remodel_fit.data.build import build_dataset, read_dataset
 from remodel_fit.data.clinical import arm_name, read_arm, read_arms
 from remodel_fit.data.validate import validate_conditions, validate_measurements
 from remodel_fit.errors import DataError
-from remodel_fit.model import get_model
+from remodel_fit.registry import get_model
 
 pytestmark = pytest.mark.clinical
 MODEL = get_model("bone_inflammation")

@@ -10,6 +10,7 @@ import pytest
 from remodel_fit.cli import main
 from remodel_fit.data.build import read_dataset
 from remodel_fit.errors import ConfigError, DataError
+from remodel_fit.registry import get_model
 
 HEADER = "subject,group,time_days,observable,value,sd,unit"
 GOOD_ROWS = [
@@ -142,7 +143,7 @@ def test_malformed_table(case, tmp_path, capsys):
     expected = expected.format(m=m)
     named = m if which == "m" else c
     with pytest.raises(DataError) as info:
-        read_dataset(m, c, "bone_inflammation")
+        read_dataset(m, c, get_model("bone_inflammation"))
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(f"{named}: "), message
@@ -161,40 +162,40 @@ def test_malformed_table(case, tmp_path, capsys):
 def test_petab_names_accepted_and_checked(tmp_path):
     good = "observableId,simulationConditionId,time,measurement\nctx,s1,0,0.4\nctx,s1,30,0.5\n"
     m, _ = _write(tmp_path, good, None)
-    ds = read_dataset(m, None, "bone_inflammation")
+    ds = read_dataset(m, None, get_model("bone_inflammation"))
     assert ds.subjects == ("s1",) and ds.groups == ("s1",) and ds.observables == ("ctx",)
     m.write_text(good.replace("ctx,s1,30", "ctx_serum,s1,30"))
     with pytest.raises(DataError, match=r"m.csv: line 3, column 'observable': unknown observable 'ctx_serum'"):
-        read_dataset(m, None, "bone_inflammation")
+        read_dataset(m, None, get_model("bone_inflammation"))
 
 
 def test_tsv_read_with_tabs(tmp_path):
     m = tmp_path / "m.tsv"
     m.write_text(GOOD.replace(",", "\t"))
-    assert read_dataset(m, None, "bone_inflammation").n_measurements == 4
+    assert read_dataset(m, None, get_model("bone_inflammation")).n_measurements == 4
     m.write_text(GOOD)
     with pytest.raises(DataError, match="split by commas"):
-        read_dataset(m, None, "bone_inflammation")
+        read_dataset(m, None, get_model("bone_inflammation"))
 
 
 CONFIG_CASES = [
-    ("unknown key", "synthetic:\n  n_per_grup: 3\n",
-     "key 'synthetic.n_per_grup': unknown key (did you mean 'n_per_group'?); expected one of n_per_group, parameters"),
-    ("out of range", "synthetic:\n  n_per_group: 0\n",
-     "key 'synthetic.n_per_group': 0 is out of range; expected an integer >= 1 and <= 1000"),
-    ("wrong type", "synthetic:\n  n_per_group: many\n",
-     "key 'synthetic.n_per_group': 'many' is a str, not an integer; expected an integer >= 1 and <= 1000"),
-    ("negative cv", "synthetic:\n  noise_cv: {ctx: -0.2}\n",
-     "key 'synthetic.noise_cv.ctx': -0.2 is out of range; expected a number >= 0 and <= 5"),
-    ("unknown noise observable", "synthetic:\n  noise_cv: {ctxx: 0.2}\n",
-     "key 'synthetic.noise_cv.ctxx': unknown key (did you mean 'ctx'?)"),
-    ("unknown random effect", "synthetic:\n  random_effects_sd: {ctx: 0.2}\n",
-     "key 'synthetic.random_effects_sd.ctx': unknown key (did you mean 'ctx0'?)"),
-    ("bad seed", "seed: -1\n", "key 'seed': -1 is not a non-negative integer; expected an integer >= 0"),
-    ("unknown parameter", "synthetic:\n  parameters: {ctx00: 0.5}\n",
+    ("unknown key", "seed: 1\nsynthetic:\n  n_per_grup: 3\n",
+     "synthetic.n_per_grup: unknown key (did you mean 'n_per_group'?); expected one of n_per_group, parameters"),
+    ("out of range", "seed: 1\nsynthetic:\n  n_per_group: 0\n",
+     "synthetic.n_per_group: 0 is out of range; expected an integer >= 1 and <= 1000"),
+    ("wrong type", "seed: 1\nsynthetic:\n  n_per_group: many\n",
+     "synthetic.n_per_group: 'many' is a string, not an integer; expected an integer >= 1 and <= 1000"),
+    ("negative cv", "seed: 1\nsynthetic:\n  noise_cv: {ctx: -0.2}\n",
+     "synthetic.noise_cv.ctx: -0.2 is out of range; expected a number >= 0 and <= 5"),
+    ("unknown noise observable", "seed: 1\nsynthetic:\n  noise_cv: {ctxx: 0.2}\n",
+     "synthetic.noise_cv.ctxx: unknown key (did you mean 'ctx'?)"),
+    ("unknown random effect", "seed: 1\nsynthetic:\n  random_effects_sd: {ctx: 0.2}\n",
+     "synthetic.random_effects_sd.ctx: unknown key (did you mean 'ctx0'?)"),
+    ("bad seed", "seed: -1\n", "seed: -1 is out of range; expected an integer >= 0"),
+    ("unknown parameter", "seed: 1\nsynthetic:\n  parameters: {ctx00: 0.5}\n",
      "synthetic.parameters: model 'bone_inflammation' has no parameter 'ctx00' (did you mean 'ctx0'?)"),
-    ("duplicate visits", "synthetic:\n  visits: {ctx: [0, 30, 30]}\n",
-     "key 'synthetic.visits.ctx'"),
+    ("duplicate visits", "seed: 1\nsynthetic:\n  visits: {ctx: [0, 30, 30]}\n",
+     "synthetic.visits.ctx: visit days [0.0, 30.0, 30.0] repeat a day"),
 ]
 
 
@@ -213,7 +214,7 @@ def test_bad_synthetic_config(case, tmp_path, capsys):
 
 
 def test_config_error_type():
-    from remodel_fit.data.synthetic import synthetic_config
+    from remodel_fit.data.synthetic import make_cohort
 
-    with pytest.raises(ConfigError):
-        synthetic_config({"synthetic": {"duration_days": -1}})
+    with pytest.raises(ConfigError, match="synthetic.duration_days: -1 is out of range"):
+        make_cohort(get_model("bone_inflammation"), {"duration_days": -1}, seed=1)

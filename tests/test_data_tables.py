@@ -6,7 +6,7 @@ import numpy as np
 
 from remodel_fit.data import tables as T
 from remodel_fit.data.build import build_dataset, read_dataset, read_tables
-from remodel_fit.model import get_model
+from remodel_fit.registry import get_model
 
 MODEL = get_model("bone_inflammation")
 MEAS = """subject,group,time_days,observable,value,sd,unit

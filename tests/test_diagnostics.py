@@ -17,9 +17,11 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from remodel_fit import cli, diagnostics  # noqa: E402
+from remodel_fit import cli
+from remodel_fit.inference import diagnostics  # noqa: E402
 from remodel_fit.errors import DataError  # noqa: E402
-from remodel_fit.report import fit_plots, tables  # noqa: E402
+from remodel_fit.plots import fit as fit_plots
+from remodel_fit.report import tables  # noqa: E402
 
 SUBJECTS = ["h1", "h2", "i1", "i2"]
 GROUPS = ["healthy", "healthy", "inflamed", "inflamed"]

@@ -12,10 +12,10 @@ import pytest
 
 from remodel_fit import SolverConfig, get_model, simulate
 from remodel_fit.errors import ConfigError
-from remodel_fit.inference.config import parse_fit_section
+from remodel_fit.settings.fit import fit_options_from_section as parse_fit_section
 from remodel_fit.model import ModelError
 from remodel_fit.model.inputs import every, level
-from remodel_fit.simulate import failure_reason
+from remodel_fit.solve import failure_reason
 
 BONE = get_model("bone_inflammation")
 # doses every 6 months and a cytokine flare from day 100 to day 400: jumps inside the window,
@@ -99,9 +99,9 @@ def test_vmap_over_parameters_equals_the_loop():
 
 
 def test_engine_choices_are_checked():
-    with pytest.raises(ModelError, match="engine 'fused' integrates explicit solvers"):
+    with pytest.raises(ValueError, match="engine 'fused' integrates explicit solvers"):
         SolverConfig(solver="kvaerno5", engine="fused")
-    with pytest.raises(ModelError, match="engine must be one of"):
+    with pytest.raises(ValueError, match="Input should be 'diffrax' or 'fused'"):
         SolverConfig(engine="scipy")
 
 

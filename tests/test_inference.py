@@ -18,7 +18,9 @@ from numpyro.infer.util import initialize_model
 from remodel_fit import get_model
 from remodel_fit.data import Dataset
 from remodel_fit.errors import ConfigError
-from remodel_fit.inference import FitModel, enable_compile_cache, fit, parse_fit_section, run_nuts, write_idata
+from remodel_fit.inference import FitModel, fit, run_nuts, write_idata
+from remodel_fit.runtime import enable_compile_cache
+from remodel_fit.settings.fit import fit_options_from_section as parse_fit_section
 from remodel_fit.inference.sbc import draw_data
 from remodel_fit.model.inputs import level
 from remodel_fit.seeds import stage_key
@@ -312,7 +314,7 @@ def test_written_netcdf_is_byte_identical_for_identical_draws(logistic_fit, tmp_
 
 def test_many_distinct_schedules_are_vmapped_with_the_same_density(bone_model, monkeypatch):
     """Above UNROLL_MAX distinct input schedules one vmapped solve replaces the loop: same density and gradient."""
-    import remodel_fit.inference.model as fit_model
+    import remodel_fit.inference.fit_model as fit_model
     from numpyro.infer.util import log_density
 
     model, _, section = bone_model

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from remodel_fit import get_model
-from remodel_fit.model import MODELS, ModelError
+from remodel_fit.errors import ModelError
+from remodel_fit.registry import MODELS
 from remodel_fit.model import lemaire, pivonka
-from remodel_fit.model.cytokines import ARMS, CYTOKINES, arm_factor
+from remodel_fit.bone.cytokines import ARMS, CYTOKINES, arm_factor
 from remodel_fit.model.inputs import level
 
 

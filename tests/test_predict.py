@@ -7,9 +7,10 @@ import pytest
 
 from remodel_fit import get_model
 from remodel_fit.errors import ConfigError
-from remodel_fit.inference import enable_compile_cache
-from remodel_fit.inference.predict import DEFAULT_SCENARIOS, predict_scenarios
-from remodel_fit.scenarios import run_scenarios
+from remodel_fit.runtime import enable_compile_cache
+from remodel_fit.bone.scenarios import DEFAULT_SCENARIOS
+from remodel_fit.inference.predict import predict_scenarios
+from remodel_fit.solve.scenarios import run_scenarios
 
 OBSERVABLES = ["bmd_ls_rel", "ctx_rel", "p1np_rel"]
 
@@ -40,7 +41,7 @@ def test_single_default_draw_matches_deterministic_scenarios():
 @pytest.mark.parametrize(
     ("scenario", "where"),
     [
-        ({"inputs": {"tnf": {"times": [0], "values": [23.0]}}}, "fit.predict.scenarios.bad: unknown key 'inputs'"),
+        ({"inputs": {"tnf": {"times": [0], "values": [23.0]}}}, "fit.predict.scenarios.bad.inputs: unknown key"),
         ({"levels": {"tnfx": [[0, 23]]}}, "fit.predict.scenarios.bad.levels.tnfx: "),
         ({"doses": {"anti_tnf_mg": {"start": 0, "amount": 40}}}, "fit.predict.scenarios.bad.doses.anti_tnf_mg: missing"),
     ],

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import remodel_fit  # noqa: F401  (float64)
-from remodel_fit.rodas import Rodas4, Rodas4P
+from remodel_fit.solve.rodas import Rodas4, Rodas4P
 
 SOLVERS = {"rodas4": Rodas4(), "rodas4p": Rodas4P()}
 

@@ -8,11 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import remodel_fit  # noqa: F401  (x64)
-from remodel_fit.errors import ConfigError
+from remodel_fit.bone.gsa import bone_problem
+from remodel_fit.errors import ConfigError, EvaluationError
 from remodel_fit.sensitivity import (
-    EvaluationError,
-    bone_problem,
+    InProcess,
+    MultiProcess,
     bounds_from_posterior,
     convergence,
     dgsm,
@@ -211,7 +211,8 @@ def bone():
 
 @pytest.fixture(scope="module")
 def bone_sobol(bone):
-    return sobol(bone.f, bone.problem, n=128, seed=7, output_names=bone.columns["column"].tolist(), chunk=CHUNK)
+    return sobol(bone.f, bone.problem, n=128, seed=7, output_names=bone.columns["column"].tolist(),
+                 evaluator=InProcess(chunk=CHUNK))
 
 
 def test_bone_tnf_dominates_ctx_and_il1_effect_is_inert(bone_sobol):
@@ -279,15 +280,15 @@ def test_bounds_from_posterior_quantiles(tmp_path):
 
 
 def test_gsa_solver_overrides_the_shared_section_and_rodas4p_agrees_with_tsit5(bone):
-    from remodel_fit.sensitivity.settings import GsaSettings
+    from remodel_fit.settings.gsa import GsaSettings
 
-    settings = GsaSettings.from_config({"solver": {"solver": "rodas4p", "rtol": 1e-7}})
+    settings = GsaSettings(solver={"solver": "rodas4p", "rtol": 1e-7})
     config = settings.solver_config({"solver": "tsit5", "atol": 1e-9, "adjoint": "recursive"})
     assert (config.solver, config.rtol, config.atol, config.adjoint) == ("rodas4p", 1e-7, 1e-9, "forward")
-    with pytest.raises(ConfigError, match="gsa.solver: solver must be one of"):
-        GsaSettings.from_config({"solver": {"solver": "rk4"}}).solver_config({})
-    with pytest.raises(ConfigError, match="gsa.solver: unknown key 'rtoll'"):
-        GsaSettings.from_config({"solver": {"rtoll": 1e-6}}).solver_config({})
+    with pytest.raises(ConfigError, match="gsa.solver.solver: unknown value 'rk4'; expected one of tsit5"):
+        GsaSettings(solver={"solver": "rk4"}).solver_config({})
+    with pytest.raises(ConfigError, match=r"gsa.solver.rtoll: unknown key \(did you mean 'rtol'\?\)"):
+        GsaSettings(solver={"rtoll": 1e-6}).solver_config({})
     rosenbrock = bone_problem(dict(zip(bone.problem["names"], bone.problem["bounds"])), times_days=TIMES,
                             outputs=("ctx_rel", "bmd_ls_rel"), solver=config)
     X = np.array([[60.0, 3.0, 3.0], [5.0, 0.0, 0.0], [30.0, 1.5, 1.0], [45.0, 2.5, 0.5]])
@@ -297,15 +298,7 @@ def test_gsa_solver_overrides_the_shared_section_and_rodas4p_agrees_with_tsit5(b
 
 def test_worker_processes_give_the_in_process_values(bone):
     """Implicit solvers spread the Sobol' design over processes: same rows, same order, same values."""
-    from functools import partial
-
-    from remodel_fit.sensitivity.bone import FORWARD
-    from remodel_fit.sensitivity.processes import evaluate_in_processes
-    from remodel_fit.sensitivity.study import bone_function
-
-    bounds = dict(zip(bone.problem["names"], bone.problem["bounds"]))
     X = np.random.default_rng(3).uniform([5.0, 0.0, 0.0], [60.0, 3.0, 3.0], (10, 3))
-    factory = partial(bone_function, bounds, TIMES, ("ctx_rel", "bmd_ls_rel"), FORWARD, "bone_inflammation")
-    ev = evaluate_in_processes(factory, X, processes=2, chunk=4, progress=False)  # blocks of 4, 4, 2 (padded)
+    ev = MultiProcess(processes=2, chunk=4).evaluate(bone.f, X)  # blocks of 4, 4, 2 (padded); the batch function pickles
     assert ev.values.shape == (10, 4) and not ev.failed.any()
     np.testing.assert_allclose(ev.values, bone_eval(bone.f, X), rtol=1e-9)  # other batch sizes: last-bit rounding

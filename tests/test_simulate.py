@@ -11,7 +11,7 @@ from remodel_fit import SolverConfig, get_model, simulate
 from remodel_fit.model import ModelError
 from remodel_fit.model.inputs import doses, every, level
 from remodel_fit.model.logistic import logistic_exact
-from remodel_fit.simulate import failure_reason
+from remodel_fit.solve import failure_reason
 
 BONE = get_model("bone_inflammation")
 YEARS = jnp.array([0.0, 30.0, 182.0, 365.0, 730.0, 1825.0])

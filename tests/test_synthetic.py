@@ -9,8 +9,8 @@ import pytest
 
 from remodel_fit.cli import main
 from remodel_fit.data.build import read_dataset
-from remodel_fit.data.synthetic import GROUPS, make_cohort, synthetic_config
-from remodel_fit.model import get_model
+from remodel_fit.data.synthetic import GROUPS, SyntheticSettings, make_cohort
+from remodel_fit.registry import get_model
 
 CONFIG = "seed: 11\nmodel: bone_inflammation\nsynthetic:\n  n_per_group: 3\n"
 
@@ -29,12 +29,12 @@ def generated(tmp_path_factory):
 
 def test_round_trip_identical_arrays(generated, tmp_path):
     root, (out, _) = generated
-    cohort = make_cohort(get_model("bone_inflammation"), synthetic_config({"synthetic": {"n_per_group": 3}}), 11)
+    cohort = make_cohort(get_model("bone_inflammation"), SyntheticSettings(n_per_group=3), 11)
     summary = tmp_path / "validated.json"
     assert main(["validate", "--measurements", str(out / "measurements.csv"), "--conditions",
                  str(out / "conditions.csv"), "--out", str(summary)]) == 0
     assert json.loads(summary.read_text())["subjects"] == 9
-    read_back = read_dataset(out / "measurements.csv", out / "conditions.csv", "bone_inflammation")
+    read_back = read_dataset(out / "measurements.csv", out / "conditions.csv", get_model("bone_inflammation"))
     assert read_back.equals(cohort.dataset)
     assert set(read_back.inputs) == {"tnf", "il6", "anti_tnf_mg"}
 
@@ -48,7 +48,7 @@ def test_same_config_and_seed_byte_identical(generated):
 def test_design_and_truth(generated):
     _, (out, _) = generated
     truth = json.loads((out / "truth.json").read_text())
-    ds = read_dataset(out / "measurements.csv", out / "conditions.csv", "bone_inflammation")
+    ds = read_dataset(out / "measurements.csv", out / "conditions.csv", get_model("bone_inflammation"))
     assert ds.n_subjects == 9 and sorted(set(ds.groups)) == sorted(GROUPS)
     np.testing.assert_array_equal(ds.times, [0, 30, 91, 182, 365, 547, 730])
     assert ds.observables == ("bmd_ls", "bmd_th", "ctx", "p1np", "rankl", "opg")
@@ -69,7 +69,7 @@ def test_design_and_truth(generated):
 
 def test_inflammation_visible_in_cohort():
     """With many subjects the inflamed group loses spine BMD relative to healthy; anti-TNF protects."""
-    settings = synthetic_config({"synthetic": {"n_per_group": 12}})
+    settings = SyntheticSettings(n_per_group=12)
     cohort = make_cohort(get_model("bone_inflammation"), settings, 3)
     m = cohort.measurements
     bmd = m[m.observable == "bmd_ls"].pivot(index="subject", columns="time_days", values="value")

@@ -1,28 +1,55 @@
 """remodel-fit: differentiable bone-remodelling models with cytokine inputs.
 
-Importing the package switches JAX to float64 and makes equinox runtime errors
-compile to NaN (so the persistent compilation cache works for diffrax code; every
-solve reports failure through its own flag instead). Imported before JAX, it also turns on
-JAX's hoisting of closed-over arrays into arguments of compiled programs
-(``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS``, read only when JAX is imported; set it to false to
-opt out): programs then do not contain the data, so a fit on new data of the same shape
-loads its programs from the persistent cache instead of recompiling them.
+Re-exports only, loaded on first use (so ``import remodel_fit`` stays cheap and sets nothing):
+call :func:`configure` once before any JAX work (float64, the compile-cache-friendly JAX and
+equinox switches; see :mod:`remodel_fit.runtime`)::
+
+    import remodel_fit as rf
+    rf.configure()
+    sol = rf.simulate(rf.get_model("bone_inflammation"), params, times, inputs)
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("EQX_ON_ERROR", "nan")
-os.environ.setdefault("JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS", "true")
-
-import jax  # noqa: E402
-
-jax.config.update("jax_enable_x64", True)
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-from .model import MODELS, Model, get_model  # noqa: E402
-from .simulate import Solution, SolverConfig, simulate  # noqa: E402
+_EXPORTS: dict[str, str] = {
+    "configure": "runtime",
+    "Model": "model.base",
+    "Parameter": "model.base",
+    "Input": "model.base",
+    "Observable": "model.base",
+    "level": "model.inputs",
+    "doses": "model.inputs",
+    "every": "model.inputs",
+    "get_model": "registry",
+    "MODELS": "registry",
+    "simulate": "solve.simulate",
+    "Solution": "solve.simulate",
+    "SolverConfig": "solve.options",
+    "failure_reason": "solve.results",
+    "Dataset": "data.dataset",
+    "read_dataset": "data.build",
+    "fit": "inference",
+    "FitOptions": "inference.options",
+    "sobol": "sensitivity.sobol",
+    "morris": "sensitivity.morris",
+    "dgsm": "sensitivity.dgsm",
+    "load_settings": "settings",
+}
+__all__ = ["__version__", *_EXPORTS]
 
-__all__ = ["MODELS", "Model", "Solution", "SolverConfig", "get_model", "simulate", "__version__"]
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'remodel_fit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

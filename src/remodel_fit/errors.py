@@ -1,4 +1,4 @@
-"""Errors a user can act on. The CLI prints their message as one line and exits 2."""
+"""Every error class of the package. The CLI prints their message as one line and exits 2."""
 
 from __future__ import annotations
 
@@ -15,5 +15,13 @@ class ConfigError(RemodelFitError):
     """A bad configuration value: the message names the key and what was expected."""
 
 
+class ModelError(RemodelFitError):
+    """A bad parameter, input or observable for a model: the message says which and why."""
+
+
 class GateError(RemodelFitError):
     """A diagnostic gate failed and the configuration makes that fatal."""
+
+
+class EvaluationError(RemodelFitError):
+    """Sensitivity evaluations failed and the failure policy is 'fail' (or nothing usable remains)."""

@@ -1,4 +1,7 @@
-# Helpers shared by the rule files.
+# Helpers shared by the rule files: the validated settings and the config slices.
+#
+# SETTINGS is the package's one reading of the config (remodel_fit.settings): defaults, bounds
+# and key-path errors come from there, never from `config.get(key, default)` here.
 #
 # Config slices: each stage depends on a small YAML holding only the config sections it
 # reads (plus seed, model, solver). A slice file is rewritten only when its content changes,
@@ -7,7 +10,15 @@ import json
 import re
 
 import yaml
-from snakemake.utils import validate
+
+from remodel_fit.errors import ConfigError
+from remodel_fit.settings import workflow_settings
+from remodel_fit.settings.workflow import GENERATED_TABLES
+
+try:
+    SETTINGS = workflow_settings(config, "config")
+except ConfigError as err:
+    sys.exit(f"remodel-fit workflow: error: {err}")
 
 SHARED_SECTIONS = ("seed", "model", "solver", "clinical_dir")
 
@@ -25,43 +36,19 @@ def config_slice(name, sections):
 
 # ---- data (data.smk)
 
-validate(config.setdefault("synthetic", {}), "../schemas/config.synthetic.schema.yaml", set_default=True)
-validate(config.setdefault("data", {}), "../schemas/config.data.schema.yaml", set_default=True)
-
 
 def data_tables(wildcards=None):
     """The measurement and conditions tables the analysis uses, by data.source."""
-    source = config["data"]["source"]
-    if source == "synthetic":
-        return {"measurements": "results/data/synthetic/measurements.csv",
-                "conditions": "results/data/synthetic/conditions.csv"}
-    if source == "clinical":
-        return {"measurements": "results/data/clinical/measurements.csv",
-                "conditions": "results/data/clinical/conditions.csv"}
-    tables = {"measurements": config["data"]["measurements"]}
-    if config["data"].get("conditions"):
-        tables["conditions"] = config["data"]["conditions"]
-    return tables
+    return SETTINGS.data_tables()
 
 
 # ---- fits (fit.smk)
-
-validate(config.setdefault("fit", {}), "../schemas/config.fit.schema.yaml", set_default=True)
-FITS = config["fit"].get("fits", {})
-FIT_SOURCES = {
-    "synthetic": {"measurements": "results/data/synthetic/measurements.csv",
-                  "conditions": "results/data/synthetic/conditions.csv"},
-    "clinical": {"measurements": "results/data/clinical/measurements.csv",
-                 "conditions": "results/data/clinical/conditions.csv"},
-}
+FITS = SETTINGS.fit.fits
 
 
 def fit_tables(wildcards):
     """The tables of fit {fit}: data.source synthetic|clinical, or data.measurements/conditions."""
-    data = FITS[wildcards.fit].get("data", {"source": "synthetic"})
-    if "source" in data:
-        return FIT_SOURCES[data["source"]]
-    return {k: data[k] for k in ("measurements", "conditions") if data.get(k)}
+    return SETTINGS.fit_tables(wildcards.fit)
 
 
 def fit_table_args(wildcards, input):
@@ -69,8 +56,8 @@ def fit_table_args(wildcards, input):
 
 
 # ---- diagnostics (diagnose.smk)
-DIAGNOSE = config.get("diagnose", {})
-DIAGNOSE_TRUTH = DIAGNOSE.get("truth", {})
+DIAGNOSE = SETTINGS.diagnose
+DIAGNOSE_TRUTH = DIAGNOSE.truth
 DIAGNOSE_FIGURES = ["trace", "rank", "pair", "forest", "energy", "prior_posterior", "ppc"]
 _SCORED_FITS = "|".join(re.escape(str(f)) for f in DIAGNOSE_TRUTH) or "(?!)"
 
@@ -98,11 +85,11 @@ def diagnose_outputs(scored=False):
 
 DIAGNOSE_PARAMS = dict(
     outdir=lambda wildcards: f"results/diagnose/{wildcards.fit}",
-    rhat_max=DIAGNOSE.get("rhat_max", 1.01),
-    ess_min=DIAGNOSE.get("ess_min", 400),
-    max_divergences=DIAGNOSE.get("max_divergences", 0),
-    max_failed_solves=DIAGNOSE.get("max_failed_solves", 0),
-    fail_on_gate="--fail-on-gate" if DIAGNOSE.get("fail_on_gate", False) else "",
+    rhat_max=DIAGNOSE.rhat_max,
+    ess_min=DIAGNOSE.ess_min,
+    max_divergences=DIAGNOSE.max_divergences,
+    max_failed_solves=DIAGNOSE.max_failed_solves,
+    fail_on_gate="--fail-on-gate" if DIAGNOSE.fail_on_gate else "",
 )
 
 DIAGNOSE_SHELL = (

@@ -1,6 +1,6 @@
 # Data: the synthetic cohort, table validation, the overview figure and the clinical arms.
-# Config sections: seed, model, synthetic (schemas/config.synthetic.schema.yaml) and
-# data (schemas/config.data.schema.yaml). Logic lives in the package (`remodel-fit <verb>`).
+# Config sections: seed, model, synthetic and data (remodel_fit.settings). Logic lives in the
+# package (`remodel-fit <verb>`).
 
 
 rule make_synthetic:
@@ -10,12 +10,14 @@ rule make_synthetic:
         measurements="results/data/synthetic/measurements.csv",
         conditions="results/data/synthetic/conditions.csv",
         truth="results/data/synthetic/truth.json",
+    params:
+        seed=SETTINGS.seed,
     conda:
         "../envs/remodel-fit.yaml"
     log:
         "logs/data/make_synthetic.log",
     message:
-        "Generating the synthetic inflammation cohort (seed {config[seed]})"
+        "Generating the synthetic inflammation cohort (seed {params.seed})"
     shell:
         "remodel-fit make-synthetic --config {input.config} --outdir results/data/synthetic > {log} 2>&1"
 
@@ -25,9 +27,9 @@ rule read_clinical:
         measurements="results/data/clinical/measurements.csv",
         conditions="results/data/clinical/conditions.csv",
     params:
-        clinical_dir=config["data"]["clinical_dir"],
-        pattern=" ".join(f"'{p}'" for p in ([config["data"]["clinical_pattern"]] if isinstance(config["data"]["clinical_pattern"], str) else config["data"]["clinical_pattern"])),
-        drugs=" ".join(config["data"]["clinical_drugs"]),
+        clinical_dir=SETTINGS.data.clinical_dir,
+        pattern=" ".join(f"'{p}'" for p in SETTINGS.data.patterns),
+        drugs=" ".join(SETTINGS.data.clinical_drugs),
     conda:
         "../envs/remodel-fit.yaml"
     log:
@@ -45,7 +47,7 @@ rule validate_data:
     output:
         "results/data/validated.json",
     params:
-        model=config.get("model", "bone_inflammation"),
+        model=SETTINGS.model,
         conditions=lambda wildcards, input: f"--conditions {input.conditions}" if "conditions" in input.keys() else "",
     conda:
         "../envs/remodel-fit.yaml"
@@ -65,7 +67,7 @@ rule plot_data:
     output:
         report("results/data/overview.png", caption="../report/data_overview.rst", category="Data"),
     params:
-        model=config.get("model", "bone_inflammation"),
+        model=SETTINGS.model,
     conda:
         "../envs/remodel-fit.yaml"
     log:

@@ -1,5 +1,5 @@
 # Diagnostics of each fit: summary, gates, figures; fits with a known truth are also scored.
-# Expects `config["diagnose"]` (workflow/schemas/config.diagnose.schema.yaml) and the fit rule's
+# Expects SETTINGS.diagnose (remodel_fit.settings) and the fit rule's
 # output results/fit/{fit}/idata.nc. A failed gate fails the job when diagnose.fail_on_gate is
 # true; Snakemake then removes the outputs, but the log keeps the gate table and the reason.
 

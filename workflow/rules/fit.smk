@@ -1,6 +1,6 @@
-# Fits: one NUTS fit per entry of config["fit"]["fits"] -> results/fit/{fit}/idata.nc, and the
+# Fits: one NUTS fit per entry of fit.fits -> results/fit/{fit}/idata.nc, and the
 # simulation-based calibration of a fit (slow; not in rule all unless asked for).
-# Config section: fit (workflow/schemas/config.fit.schema.yaml). Logic: `remodel-fit fit|sbc`.
+# Config section: fit (remodel_fit.settings.fit). Logic: `remodel-fit fit|sbc`.
 
 
 rule fit:
@@ -36,7 +36,7 @@ rule sbc:
     params:
         tables=fit_table_args,
         outdir=lambda wildcards: f"results/sbc/{wildcards.fit}",
-        replicates=config["fit"].get("sbc", {}).get("replicates", 20),
+        replicates=SETTINGS.fit.sbc.replicates,
     threads: 2
     message:
         "Simulation-based calibration of fit {wildcards.fit} (slow)"

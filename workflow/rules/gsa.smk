@@ -1,4 +1,4 @@
-# Global sensitivity analysis of the cytokine parameters (DESIGN 3.7; remodel-fit gsa).
+# Global sensitivity analysis of the cytokine parameters (remodel-fit gsa; docs/model.md).
 # gsa_prior: ranges from config (always). gsa_posterior: ranges from a fit's posterior quantiles.
 
 GSA_TABLES = ["sobol.csv", "sobol_time.csv", "morris.csv", "dgsm.csv", "convergence.csv", "failures.json"]
@@ -15,7 +15,7 @@ rule gsa_prior:
         convergence=report("results/gsa/prior/convergence.png", caption="../report/gsa_convergence.rst", category="Sensitivity", subcategory="prior ranges"),
     params:
         outdir=lambda wildcards, output: str(Path(output.bars).parent),
-        n=config.get("gsa", {}).get("n", 1024),
+        n=SETTINGS.gsa.n,
     conda:
         "../envs/remodel-fit.yaml"
     log:
@@ -39,7 +39,7 @@ rule gsa_posterior:
         convergence=report("results/gsa/posterior_{fit}/convergence.png", caption="../report/gsa_convergence.rst", category="Sensitivity", subcategory="posterior ranges {fit}"),
     params:
         outdir=lambda wildcards: f"results/gsa/posterior_{wildcards.fit}",
-        q=config.get("gsa", {}).get("posterior_quantiles", [0.05, 0.95]),
+        q=list(SETTINGS.gsa.posterior_quantiles),
     conda:
         "../envs/remodel-fit.yaml"
     log:

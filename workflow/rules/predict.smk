@@ -24,7 +24,7 @@ rule predict:
 
 rule compare_arms:
     input:
-        idata=expand("results/fit/{fit}/idata.nc", fit=config["fit"].get("compare", {}).get("fits", [])),
+        idata=expand("results/fit/{fit}/idata.nc", fit=SETTINGS.fit.compare.fits),
     output:
         table=report("results/compare/loo_compare.csv", caption="../report/compare.rst", category="Model comparison"),
         figure=report("results/compare/loo_compare.png", caption="../report/compare.rst", category="Model comparison"),
@@ -33,7 +33,7 @@ rule compare_arms:
     log:
         "logs/compare/compare_arms.log",
     params:
-        names=" ".join(config["fit"].get("compare", {}).get("fits", [])),
+        names=" ".join(SETTINGS.fit.compare.fits),
     message:
         "PSIS-LOO comparison of the cytokine-arm variants"
     shell:

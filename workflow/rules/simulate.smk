@@ -11,7 +11,7 @@ rule simulate_scenarios:
         ),
     params:
         outdir=lambda wildcards, output: str(Path(output.table).parent),
-        names=", ".join(config["scenarios"]["items"]),
+        names=", ".join(SETTINGS.scenarios.items),
     conda:
         "../envs/remodel-fit.yaml"
     log:

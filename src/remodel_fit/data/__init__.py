@@ -1,4 +1,4 @@
-"""Measurement and condition tables: reading, validation, synthetic cohorts, clinical arms."""
+"""Measurement and condition tables: reading, validation, datasets, synthetic cohorts, clinical arms."""
 
 from .build import build_dataset, read_dataset, read_tables
 from .clinical import read_arm, read_arms

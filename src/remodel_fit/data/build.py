@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ..model import Model, get_model
+from ..model.base import Model
 from ..model.inputs import DoseSchedule, LevelSchedule, doses, level
 from .dataset import Dataset
 from .tables import GROUP, INPUT, OBSERVABLE, SD, SUBJECT, TIME, VALUE, read_table
@@ -28,10 +28,9 @@ from .validate import validate_conditions, validate_measurements
 def read_dataset(
     measurements: str | os.PathLike,
     conditions: str | os.PathLike | None,
-    model: Model | str,
+    model: Model,
 ) -> Dataset:
     """Read, validate and build: the one call from files to arrays."""
-    model = get_model(model) if isinstance(model, str) else model
     meas, cond = read_tables(measurements, conditions, model)
     return build_dataset(meas, cond, model)
 
@@ -45,6 +44,13 @@ def read_tables(
         return meas, None
     cond = validate_conditions(read_table(conditions, "conditions"), model, meas, conditions, measurements)
     return meas, cond
+
+
+def dataset_from_frames(measurements: pd.DataFrame, conditions: pd.DataFrame | None, model: Model) -> Dataset:
+    """Validate in-memory tables (columns as in the files; rows numbered as file lines) and build."""
+    meas = validate_measurements(measurements, model, "<measurements>")
+    cond = None if conditions is None else validate_conditions(conditions, model, meas, "<conditions>", "<measurements>")
+    return build_dataset(meas, cond, model)
 
 
 def build_dataset(measurements: pd.DataFrame, conditions: pd.DataFrame | None, model: Model) -> Dataset:

@@ -39,6 +39,23 @@ class Dataset:
     sd: np.ndarray
     inputs: dict[str, LevelSchedule | DoseSchedule] = field(default_factory=dict)
 
+    @classmethod
+    def from_frame(cls, measurements, conditions=None, model=None) -> Dataset:
+        """A validated dataset from tidy in-memory tables for ``model``.
+
+        ``measurements``: columns ``subject, group, time_days, observable, value, unit`` (``sd``
+        optional; PEtab v1 names accepted as in files); ``conditions``: ``subject, group,
+        time_days, input, value`` or None. Errors name the row as a file line (header = 1).
+        """
+        from .build import dataset_from_frames
+        from .tables import from_petab
+
+        if model is None:
+            raise TypeError("Dataset.from_frame needs the model the data are for")
+        if "observableId" in measurements.columns:
+            measurements = from_petab(measurements)
+        return dataset_from_frames(measurements, conditions, model)
+
     @property
     def n_subjects(self) -> int:
         return len(self.subjects)

@@ -35,16 +35,21 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, RemodelFitError
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..errors import ConfigError, ModelError, RemodelFitError
 from ..io import write_json
-from ..model import Model
-from ..model.spec import ModelError
+from ..model.base import Model
 from ..seeds import stage_seed
-from ..simulate import failure_reason, simulate
+from ..solve.results import failure_reason
+from ..solve.simulate import simulate
 from .build import build_dataset, build_inputs
 from .dataset import Dataset
 from .tables import ALL_SUBJECTS, CONDITION_COLUMNS, GROUP, INPUT, MEASUREMENT_COLUMNS, OBSERVABLE, SD, SUBJECT, TIME, UNIT, VALUE, write_table
-from .validate import validate_conditions, validate_config, validate_measurements
+from .validate import validate_conditions, validate_measurements
+from ..validation import validated
 
 GROUPS: tuple[str, ...] = ("healthy", "inflamed", "inflamed_antitnf")
 TREATED = "inflamed_antitnf"
@@ -64,45 +69,131 @@ class Cohort:
     dataset: Dataset
 
 
-def synthetic_config(config: Mapping, file: str | os.PathLike = "config") -> dict:
-    """The validated ``synthetic`` section (defaults filled in); :class:`ConfigError` otherwise."""
-    return validate_config(config.get("synthetic"), "config.synthetic", "synthetic", file)
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def make_cohort(model: Model, settings: Mapping, seed: int) -> Cohort:
-    """Generate the cohort from validated ``settings`` (see :func:`synthetic_config`)."""
+LogSd = Annotated[float, Field(ge=0, le=2)]
+Positive = Annotated[float, Field(gt=0, le=10000)]
+Observed = Literal["bmd_ls", "bmd_th", "ctx", "p1np", "opg", "rankl"]
+
+
+def _distinct(days: list[float]) -> list[float]:
+    if len(set(days)) != len(days):
+        raise ValueError(f"visit days {days} repeat a day; expected distinct days")
+    return days
+
+
+VisitDays = Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1), AfterValidator(_distinct)]
+
+
+class RandomEffectsSd(_Section):
+    """sd of the log-normal subject multipliers (log scale)."""
+
+    bmd_ls0: LogSd = 0.1
+    bmd_th0: LogSd = 0.1
+    ctx0: LogSd = 0.3
+    p1np0: LogSd = 0.3
+    opg0: LogSd = 0.25
+    rankl0: LogSd = 0.3
+    cytokines: LogSd = Field(0.3, description="subject multipliers of the TNF-alpha and IL-6 levels")
+
+
+class InflamedLevels(_Section):
+    """Group medians (pg/mL) of the cytokine levels of the inflamed groups."""
+
+    tnf: Positive = 23.0
+    il6: Positive = 30.0
+
+
+class AntiTnfRegimen(_Section):
+    """Anti-TNF regimen of the inflamed_antitnf group (from start_day until duration_days)."""
+
+    dose_mg: Positive = 40.0
+    interval_days: Annotated[float, Field(gt=0, le=3650)] = 14
+    start_day: Annotated[float, Field(ge=0, le=36500)] = 182
+
+
+class SyntheticSettings(_Section):
+    """The synthetic inflammation cohort (groups healthy, inflamed, inflamed_antitnf)."""
+
+    n_per_group: int = Field(30, ge=1, le=1000, description="subjects in each of the groups healthy, inflamed, inflamed_antitnf")
+    parameters: dict[str, float] = Field(default_factory=dict, description="population truth = model defaults with these overrides (name -> value)")
+    random_effects_sd: RandomEffectsSd = Field(default_factory=RandomEffectsSd, description=RandomEffectsSd.__doc__)
+    inflamed_levels: InflamedLevels = Field(default_factory=InflamedLevels, description=InflamedLevels.__doc__)
+    anti_tnf: AntiTnfRegimen = Field(default_factory=AntiTnfRegimen, description=AntiTnfRegimen.__doc__)
+    duration_days: Annotated[float, Field(gt=0, le=36500)] = Field(730, description="last study day (dosing stops before it)")
+    visits: dict[Observed, VisitDays] = Field(
+        default_factory=lambda: {
+            "bmd_ls": [0, 182, 365, 730], "bmd_th": [0, 182, 365, 730],
+            "ctx": [0, 30, 91, 182, 365, 547, 730], "p1np": [0, 30, 91, 182, 365, 547, 730],
+            "opg": [0, 365, 730], "rankl": [0, 365, 730],
+        },
+        description="measurement days per observable",
+    )
+    noise_cv: dict[Observed, Annotated[float, Field(ge=0, le=5)]] = Field(
+        default_factory=lambda: {"bmd_ls": 0.015, "bmd_th": 0.015, "ctx": 0.20, "p1np": 0.15, "opg": 0.20, "rankl": 0.20},
+        description="coefficient of variation of the log-normal measurement noise per observable",
+    )
+
+
+
+def make_cohort(model: Model, settings: SyntheticSettings | Mapping, seed: int) -> Cohort:
+    """Generate the cohort from ``settings`` (a :class:`SyntheticSettings` or its mapping)."""
+    if not isinstance(settings, SyntheticSettings):
+        settings = validated(SyntheticSettings, settings, "synthetic")
+    settings = settings.model_dump()
+    population = _population(model, settings)
+    rng = np.random.default_rng(stage_seed(seed, "synthetic"))
+    n = int(settings["n_per_group"])
+    subjects = [f"{g}_{i:03d}" for g in GROUPS for i in range(1, n + 1)]
+    groups = [g for g in GROUPS for _ in range(n)]
+    scale_values, levels = _subject_truth(rng, population, settings, groups)
+
+    conditions = _conditions(subjects, groups, levels, settings)
+    design = _design(subjects, groups, model, settings["visits"])
+    expanded = validate_conditions(conditions, model, design, "<synthetic conditions>", "<synthetic measurements>")
+    true = _true_values(model, population, scale_values, build_inputs(expanded, tuple(subjects), model), design, subjects)
+    cv = np.array([settings["noise_cv"][o] for o in design[OBSERVABLE]])
+    noisy = true * np.exp(np.sqrt(np.log1p(cv**2)) * rng.standard_normal(len(true)))
+    measurements = design.assign(**{VALUE: _round(noisy)})
+    measurements = validate_measurements(measurements, model, "<synthetic measurements>").drop(columns="_line")
+    truth = _truth(model, seed, population, settings, subjects, groups, scale_values, levels)
+    return Cohort(measurements, conditions, truth, build_dataset(measurements, expanded, model))
+
+
+def _population(model: Model, settings: dict) -> dict:
+    """The population truth: the model defaults with the configured overrides."""
     missing = [n for n in (*SCALES, *(f"{c}_ref" for c in CYTOKINES)) if n not in model.parameter_names]
     missing += [n for n in (*CYTOKINES, "anti_tnf_mg") if n not in model.input_names]
     if missing:
         raise ConfigError(f"model: {model.name!r} lacks {missing[0]!r}; expected a model with the inflammation "
                           "cohort's parameters and inputs (bone_inflammation)")
     try:
-        population = model.params(dict(settings["parameters"]))
+        return model.params(dict(settings["parameters"]))
     except ModelError as err:
         raise ConfigError(f"synthetic.parameters: {err}") from None
-    rng = np.random.default_rng(stage_seed(seed, "synthetic"))
-    n = int(settings["n_per_group"])
-    subjects = [f"{g}_{i:03d}" for g in GROUPS for i in range(1, n + 1)]
-    groups = [g for g in GROUPS for _ in range(n)]
-    re_sd = settings["random_effects_sd"]
 
-    # subject-level truth
-    z_scales = rng.standard_normal((len(subjects), len(SCALES)))
-    z_cyt = rng.standard_normal((len(subjects), len(CYTOKINES)))
+
+def _subject_truth(rng, population: dict, settings: dict, groups: list[str]) -> tuple[dict, dict]:
+    """Each subject's baseline scales and cytokine levels (log-normal around the population/group medians)."""
+    re_sd = settings["random_effects_sd"]
+    z_scales = rng.standard_normal((len(groups), len(SCALES)))
+    z_cyt = rng.standard_normal((len(groups), len(CYTOKINES)))
     scale_values = {
         name: float(population[name]) * np.exp(re_sd[name] * z_scales[:, j]) for j, name in enumerate(SCALES)
     }
-    medians = {
-        c: np.array([float(population[f"{c}_ref"]) if g == "healthy" else settings["inflamed_levels"][c] for g in groups])
-        for c in CYTOKINES
-    }
+    medians = {c: np.array([_group_median(population, settings, g, c) for g in groups]) for c in CYTOKINES}
     levels = {c: _round(medians[c] * np.exp(re_sd["cytokines"] * z_cyt[:, j])) for j, c in enumerate(CYTOKINES)}
+    return scale_values, levels
 
-    conditions = _conditions(subjects, groups, levels, settings)
-    design = _design(subjects, groups, model, settings["visits"])
-    expanded = validate_conditions(conditions, model, design, "<synthetic conditions>", "<synthetic measurements>")
-    inputs = build_inputs(expanded, tuple(subjects), model)
 
+def _group_median(population: dict, settings: dict, group: str, cytokine: str) -> float:
+    return float(population[f"{cytokine}_ref"]) if group == "healthy" else settings["inflamed_levels"][cytokine]
+
+
+def _true_values(model: Model, population, scale_values, inputs, design: pd.DataFrame, subjects) -> np.ndarray:
+    """The noise-free value of every design row: all subjects in one ``jit(vmap)`` solve."""
     grid = np.unique(np.concatenate([[0.0], design[TIME].to_numpy(float)]))
     per_subject = {k: jnp.full(len(subjects), v) for k, v in population.items()}
     per_subject.update({k: jnp.asarray(v) for k, v in scale_values.items()})
@@ -112,29 +203,24 @@ def make_cohort(model: Model, settings: Mapping, seed: int) -> Cohort:
     if not np.all(ok):
         i = int(np.argmin(ok))
         raise RemodelFitError(f"synthetic cohort: the solve for subject {subjects[i]!r} failed: {failure_reason(result[i])}")
-
     index = {s: i for i, s in enumerate(subjects)}
-    true = np.array([
+    return np.array([
         values[o][index[s], t]
         for s, o, t in zip(design[SUBJECT], design[OBSERVABLE], np.searchsorted(grid, design[TIME].to_numpy(float)))
     ])
-    cv = np.array([settings["noise_cv"][o] for o in design[OBSERVABLE]])
-    noisy = true * np.exp(np.sqrt(np.log1p(cv**2)) * rng.standard_normal(len(true)))
-    measurements = design.assign(**{VALUE: _round(noisy)})
-    measurements = validate_measurements(measurements, model, "<synthetic measurements>").drop(columns="_line")
 
-    truth = {
+
+def _truth(model, seed, population, settings, subjects, groups, scale_values, levels) -> dict:
+    """Every true value of the cohort (``truth.json``)."""
+    return {
         "model": model.name,
         "seed": int(seed),
         "stage_seed": stage_seed(seed, "synthetic"),
         "population": {k: float(v) for k, v in population.items()},
         "overrides": dict(settings["parameters"]),
-        "random_effects_sd": dict(re_sd),
+        "random_effects_sd": dict(settings["random_effects_sd"]),
         "random_effects": "log-normal: subject value = population value * exp(sd * z), z ~ N(0, 1)",
-        "group_cytokine_medians": {
-            g: {c: float(population[f"{c}_ref"]) if g == "healthy" else settings["inflamed_levels"][c] for c in CYTOKINES}
-            for g in GROUPS
-        },
+        "group_cytokine_medians": {g: {c: _group_median(population, settings, g, c) for c in CYTOKINES} for g in GROUPS},
         "anti_tnf": dict(settings["anti_tnf"], group=TREATED, until_day=settings["duration_days"]),
         "noise_cv": dict(settings["noise_cv"]),
         "noise_model": "value = true * exp(sqrt(log(1 + cv^2)) * z), z ~ N(0, 1)",
@@ -147,8 +233,6 @@ def make_cohort(model: Model, settings: Mapping, seed: int) -> Cohort:
             for i, (s, g) in enumerate(zip(subjects, groups))
         },
     }
-    dataset = build_dataset(measurements, expanded, model)
-    return Cohort(measurements, conditions, truth, dataset)
 
 
 def write_cohort(cohort: Cohort, outdir: str | os.PathLike) -> list[Path]:

@@ -1,10 +1,10 @@
-"""Schema-driven validation of measurement and condition tables, and of config sections.
+"""Schema-driven validation of measurement and condition tables.
 
-Cell types, ranges, names and units are checked by JSON schemas (package data
-``remodel_fit/schemas/*.schema.yaml``, with the model's observables, inputs, units and
+Cell types, ranges, names and units are checked by JSON schemas of table rows (package data
+``remodel_fit/data/schemas/*.schema.yaml``, with the model's observables, inputs, units and
 positivity added from the model value); the checks that need several rows (duplicates,
 order, one group per subject, conditions that reach no subject) follow. Every failure
-raises :class:`DataError` (or :class:`ConfigError`) with one line::
+raises :class:`DataError` with one line::
 
     <file>: line <n>, column '<col>': <what was wrong>; expected <what>
 
@@ -22,7 +22,6 @@ import copy
 import difflib
 import math
 import os
-from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,8 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ConfigError, DataError
-from ..model.spec import Model
+from ..errors import DataError
+from ..model.base import Model
 from .tables import (
     ALL_SUBJECTS,
     CONDITION_COLUMNS,
@@ -55,8 +54,8 @@ NUMERIC = {TIME, VALUE, SD}
 
 @cache
 def load_schema(name: str) -> dict:
-    """A schema of the package (``remodel_fit/schemas/<name>.schema.yaml``)."""
-    text = resources.files("remodel_fit").joinpath("schemas", f"{name}.schema.yaml").read_text()
+    """A table-row schema of the package (``remodel_fit/data/schemas/<name>.schema.yaml``)."""
+    text = resources.files("remodel_fit.data").joinpath("schemas", f"{name}.schema.yaml").read_text()
     return yaml.safe_load(text)
 
 
@@ -203,72 +202,6 @@ def expand_conditions(conditions: pd.DataFrame, measurements: pd.DataFrame) -> p
     order = {s: i for i, s in enumerate(subjects)}
     out = out.assign(_order=out[SUBJECT].map(order)).sort_values(["_order", INPUT, TIME, LINE], kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
-
-
-# ----------------------------------------------------------------------------- config
-def validate_config(section: Mapping | None, schema: str, key: str, file: str | os.PathLike = "config") -> dict:
-    """Validate a config section against ``schemas/<schema>.schema.yaml``; return it with defaults."""
-    instance = copy.deepcopy(dict(section or {}))
-    validator = _DefaultFilling(load_schema(schema))
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (len(e.path), list(map(str, e.path))))
-    if errors:
-        err = errors[0]
-        path = ".".join([key, *map(str, err.path)])
-        if err.validator == "additionalProperties":
-            known = list(err.schema.get("properties", {}))
-            extra = sorted(set(err.instance) - set(known))
-            raise ConfigError(f"{file}: key '{path}.{extra[0]}': unknown key{_did_you_mean(extra[0], known)}; "
-                              f"expected one of {_listing(known)}")
-        if "propertyNames" in err.schema_path:
-            allowed, bad = err.validator_value, err.instance
-            raise ConfigError(f"{file}: key '{path}.{bad}': unknown key{_did_you_mean(bad, allowed)}; "
-                              f"expected one of {_listing(allowed)}")
-        raise ConfigError(f"{file}: key '{path}': {_config_problem(err)}; expected {_config_expected(err)}")
-    return instance
-
-
-def _extend_with_defaults(cls):
-    properties = cls.VALIDATORS["properties"]
-
-    def set_defaults(validator, props, instance, schema):
-        if isinstance(instance, dict):
-            for name, sub in props.items():
-                if "default" in sub and name not in instance:
-                    instance[name] = copy.deepcopy(sub["default"])
-        yield from properties(validator, props, instance, schema)
-
-    return jsonschema.validators.extend(cls, {"properties": set_defaults})
-
-
-_DefaultFilling = _extend_with_defaults(jsonschema.Draft202012Validator)
-
-
-def _config_problem(err) -> str:
-    v = err.instance
-    if err.validator == "type":
-        return f"{v!r} is a {type(v).__name__}, not {_type_words(err.validator_value)}"
-    if err.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        return f"{v!r} is out of range"
-    if err.validator == "enum":
-        return f"unknown value {v!r}{_did_you_mean(str(v), [str(x) for x in err.validator_value])}"
-    return err.message
-
-
-def _config_expected(err) -> str:
-    s = err.schema
-    if err.validator == "enum":
-        return f"one of {_listing(s['enum'])}"
-    kind = _type_words(s.get("type", "value"))
-    lo = f">= {s['minimum']}" if "minimum" in s else f"> {s['exclusiveMinimum']}" if "exclusiveMinimum" in s else ""
-    hi = f"<= {s['maximum']}" if "maximum" in s else f"< {s['exclusiveMaximum']}" if "exclusiveMaximum" in s else ""
-    bounds = " and ".join(b for b in (lo, hi) if b)
-    return f"{kind} {bounds}".strip()
-
-
-def _type_words(t) -> str:
-    names = {"integer": "an integer", "number": "a number", "string": "a string", "object": "a mapping",
-             "array": "a list", "boolean": "true or false", "null": "null"}
-    return " or ".join(names.get(x, str(x)) for x in ([t] if isinstance(t, str) else t))
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -1,4 +1,4 @@
-"""ArviZ InferenceData of a fit, laid out as /tmp/idata_contract.md (the shared contract).
+"""ArviZ InferenceData of a fit (its layout: docs/architecture.md, "The fit file").
 
 Groups: posterior, sample_stats (+ ``failed_solves``), log_likelihood, prior,
 prior_predictive, posterior_predictive (computed in chunks of draws), observed_data,
@@ -18,7 +18,7 @@ import numpy as np
 from numpyro import handlers
 
 from ..io import atomic_path
-from .model import FitModel
+from .fit_model import FitModel
 from .sampler import NutsRun
 
 STAT_NAMES = {
@@ -61,7 +61,7 @@ def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: i
 def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None) -> az.InferenceData:
     """Assemble the InferenceData of a finished NUTS run (seeded by ``key`` for predictive draws)."""
     fm, mcmc = run.fit_model, run.mcmc
-    spec, data = fm.spec, fm.data
+    spec, data = fm.options, fm.data
     chains, draws = spec.nuts.chains, spec.nuts.draws
     k_post, k_prior = jax.random.split(key)
     grouped = mcmc.get_samples(group_by_chain=True)
@@ -140,7 +140,7 @@ def constant_data(fm: FitModel):
 
 
 def provenance(fm: FitModel) -> dict:
-    spec = fm.spec
+    spec = fm.options
     return {
         "model": spec.model,
         "seed": int(spec.seed),

@@ -1,6 +1,6 @@
 """Posterior predictive trajectories of a typical subject under named treatment scenarios.
 
-For each scenario (a :mod:`remodel_fit.scenarios` spec: levels, doses, description) and
+For each scenario (a :class:`~remodel_fit.solve.scenarios.Scenario`: levels, doses) and
 each of K posterior draws, the model is solved for a typical subject (random effects at
 their population value) on a dense time grid; the result is a tidy table of quantiles
 (scenario, observable, time, q05, q25, q50, q75, q95).
@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ..model.spec import Model
-from ..scenarios import scenario_inputs
-from ..simulate import SolverConfig
-from .model import solve_subjects
+from ..model.base import Model
+from ..solve.batch import solve_subjects
+from ..solve.options import SolverConfig
+from ..solve.scenarios import Scenario, scenario_inputs
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-_INFLAMED = {"tnf": [[0, 23.0]], "il6": [[0, 30.0]]}
-DEFAULT_SCENARIOS: dict[str, Any] = {
-    "untreated": {"description": "TNF-alpha 23 and IL-6 30 pg/mL from day 0", "levels": _INFLAMED},
-    "anti_tnf_m6": {"description": "inflamed; anti-TNF 40 mg every 14 days from month 6", "levels": _INFLAMED,
-                    "doses": {"anti_tnf_mg": {"start": 182.5, "every": 14, "amount": 40}}},
-    "denosumab_q6m": {"description": "inflamed; denosumab 60 mg every 6 months from day 0", "levels": _INFLAMED,
-                      "doses": {"denosumab_mg": {"start": 0, "every": 182.5, "amount": 60}}},
-}
 
 
 def typical_draws(posterior, free: list[str], n: int, key: jax.Array) -> dict[str, np.ndarray]:
@@ -45,14 +36,14 @@ def predict_scenarios(
     model: Model,
     base: Mapping[str, float],
     draws: Mapping[str, np.ndarray],
-    scenarios: Mapping[str, Any],
+    scenarios: Mapping[str, Scenario | Mapping],
     times: np.ndarray,
     observables: list[str],
     config: SolverConfig = SolverConfig(),
 ) -> pd.DataFrame:
     """Quantile table of ``observables`` for each scenario over the posterior ``draws`` (failed solves dropped).
 
-    ``scenarios`` maps names to :mod:`remodel_fit.scenarios` specs (levels, doses, description);
+    ``scenarios`` maps names to :class:`~remodel_fit.solve.scenarios.Scenario` (levels, doses, description);
     doses without ``until`` run to the end of ``times``.
     """
     params = model.params(dict(base))
@@ -73,25 +64,6 @@ def predict_scenarios(
             frame["draws"] = int(ok.sum())
             rows.append(frame)
     return pd.concat(rows, ignore_index=True)
-
-
-def scenario_figure(table: pd.DataFrame):
-    """One panel per observable; median and 50%/90% bands per scenario; time in years."""
-    import matplotlib.pyplot as plt
-
-    observables = list(dict.fromkeys(table["observable"]))
-    fig, axes = plt.subplots(1, len(observables), figsize=(4 * len(observables), 3.2), squeeze=False)
-    for ax, obs in zip(axes[0], observables):
-        for i, (name, sub) in enumerate(table[table["observable"] == obs].groupby("scenario", sort=False)):
-            t = sub["time"].to_numpy() / 365.25
-            ax.fill_between(t, sub["q05"], sub["q95"], color=f"C{i}", alpha=0.15, lw=0)
-            ax.fill_between(t, sub["q25"], sub["q75"], color=f"C{i}", alpha=0.3, lw=0)
-            ax.plot(t, sub["q50"], color=f"C{i}", label=name)
-        ax.set_title(obs, fontsize=10)
-        ax.set_xlabel("years")
-    axes[0][0].legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 def fit_base(idata) -> dict[str, float]:

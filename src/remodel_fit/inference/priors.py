@@ -12,10 +12,10 @@ import math
 
 import numpyro.distributions as dist
 
-from .config import PriorSpec
+from .options import Prior
 
 
-def distribution(prior: PriorSpec) -> dist.Distribution:
+def distribution(prior: Prior) -> dist.Distribution:
     """The NumPyro distribution of ``prior`` (natural scale)."""
     if prior.dist == "lognormal":
         return dist.LogNormal(math.log(prior.loc), prior.scale)
@@ -30,7 +30,7 @@ def distribution(prior: PriorSpec) -> dist.Distribution:
     raise ValueError(f"unknown prior distribution {prior.dist!r}")
 
 
-def median(prior: PriorSpec) -> float:
+def median(prior: Prior) -> float:
     """Prior median (where chains start with ``init_to_median`` up to Monte Carlo error)."""
     if prior.dist == "halfnormal":
         return 0.6744897501960817 * prior.scale
@@ -39,4 +39,5 @@ def median(prior: PriorSpec) -> float:
     return float(min(max(prior.loc, prior.lower), prior.upper))
 
 
-DEFAULT_NOISE = PriorSpec("halfnormal", 0.0, 0.3)
+DEFAULT_NOISE = Prior("halfnormal", 0.0, 0.3)
+"""Prior of a noise sd that the fit's ``noise`` section does not name (no ``default`` entry)."""

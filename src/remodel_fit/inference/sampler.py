@@ -1,17 +1,16 @@
-"""NUTS over a :class:`~remodel_fit.inference.model.FitModel`, with the JAX compile cache on.
+"""NUTS over a :class:`~.fit_model.FitModel` (NumPyro), optionally started from a Laplace fit.
 
-Parallel chains need one host device per chain, and the device count can only be set
-before JAX's backend starts: call :func:`configure_host_devices` first thing (the CLI
-does, before any JAX work). ``chain_method='parallel'`` uses the forward-mode gradient
-(see :mod:`.gradient`); reverse mode through diffrax crashes under ``pmap``.
+Parallel chains need one host device per chain, and the device count can only be set before
+JAX's backend starts (:func:`remodel_fit.runtime.configure`, called by the CLI). Parallel chains
+use the forward-mode gradient (:mod:`remodel_fit.solve.forward`); reverse mode through diffrax
+crashes under ``pmap``.
 """
 
 from __future__ import annotations
 
-import os
 import time
+import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -20,33 +19,9 @@ from numpyro.infer import MCMC, NUTS, init_to_median
 from numpyro.infer.util import initialize_model
 
 from .laplace import Laplace, laplace
-from .model import FitModel
+from .fit_model import FitModel
 
-MAX_HOST_DEVICES = 2
 EXTRA_FIELDS = ("diverging", "num_steps", "energy", "accept_prob", "potential_energy", "adapt_state.step_size")
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def configure_host_devices(chains: int) -> int:
-    """Ask XLA for ``min(chains, 2)`` host devices; a no-op once JAX's backend is running."""
-    from jax._src import xla_bridge
-
-    n = max(1, min(int(chains), MAX_HOST_DEVICES))
-    if xla_bridge.backends_are_initialized():
-        return jax.local_device_count()
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "xla_force_host_platform_device_count" not in f]
-    os.environ["XLA_FLAGS"] = " ".join(flags + [f"--xla_force_host_platform_device_count={n}"])
-    return n
-
-
-def enable_compile_cache(path: str | os.PathLike | None = None) -> Path:
-    """Turn on JAX's persistent compilation cache (env ``REMODEL_FIT_JAX_CACHE``, default ``.jax_cache``)."""
-    cache = Path(path or os.environ.get("REMODEL_FIT_JAX_CACHE") or REPO_ROOT / ".jax_cache")
-    cache.mkdir(parents=True, exist_ok=True)
-    jax.config.update("jax_compilation_cache_dir", str(cache))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    return cache
 
 
 @dataclass
@@ -60,18 +35,14 @@ class NutsRun:
 
 
 def run_nuts(fm: FitModel, key: jax.Array, *, y=None) -> NutsRun:
-    """Run NUTS as ``fm.spec.nuts`` says, conditioned on ``y`` (default: the dataset's values).
+    """Run NUTS as ``fm.options.nuts`` says, conditioned on ``y`` (default: the dataset's values).
 
     ``nuts.init: laplace`` first fits a Laplace approximation (:mod:`.laplace`): its inverse
     Hessian is the initial inverse mass matrix and each chain starts at a draw from it.
     """
-    nuts = fm.spec.nuts
+    nuts = fm.options.nuts
     y = fm.values if y is None else y
-    method = nuts.chain_method
-    if method == "parallel" and fm.gradient == "reverse":
-        method = "vectorized"  # reverse mode through diffrax crashes under pmap (STACK-NOTES)
-    if method == "parallel" and jax.local_device_count() < nuts.chains:
-        method = "sequential"
+    method = chain_method(nuts.chain_method, fm.gradient, nuts.chains)
     start = time.perf_counter()
     approx, init_params, inverse_mass = None, None, None
     if nuts.init == "laplace":
@@ -99,6 +70,22 @@ def run_nuts(fm: FitModel, key: jax.Array, *, y=None) -> NutsRun:
     mcmc.run(key, y=y, extra_fields=EXTRA_FIELDS, init_params=init_params)
     jax.block_until_ready(mcmc.get_samples())
     return NutsRun(mcmc, fm, method, time.perf_counter() - start, approx)
+
+
+def chain_method(requested: str, gradient: str, chains: int) -> str:
+    """The chain method NUTS can use: 'parallel' needs the forward gradient (reverse mode through
+    diffrax crashes under ``pmap``: vectorised instead) and one host device per chain (else
+    sequential, with a warning)."""
+    if requested != "parallel":
+        return requested
+    if gradient == "reverse":
+        return "vectorized"
+    devices = jax.local_device_count()
+    if devices < chains:
+        warnings.warn(f"nuts.chains is {chains} but {devices} host device(s): the chains run one after another",
+                      RuntimeWarning, stacklevel=3)
+        return "sequential"
+    return "parallel"
 
 
 def laplace_start(fm: FitModel, y, k_init: jax.Array, k_draws: jax.Array, chains: int):

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from numpyro import handlers
 
-from ..data import Dataset
-from .config import FitSpec
-from .model import FitModel
+from ..data.dataset import Dataset
+from .fit_model import FitModel
 from .sampler import run_nuts
 
 
@@ -39,7 +38,7 @@ def draw_data(fm: FitModel, key: jax.Array, truth: Mapping[str, float] | None = 
 def sbc_ranks(fm: FitModel, key: jax.Array, replicates: int) -> pd.DataFrame:
     """Rank of each free parameter's true value among its (thinned) posterior draws, per replicate."""
     rows = []
-    free = list(fm.spec.free)
+    free = list(fm.options.free)
     for r, k in enumerate(jax.random.split(key, replicates)):
         k_data, k_fit = jax.random.split(k)
         data, truth = draw_data(fm, k_data)
@@ -51,28 +50,3 @@ def sbc_ranks(fm: FitModel, key: jax.Array, replicates: int) -> pd.DataFrame:
             rows.append({"replicate": r, "parameter": p, "truth": float(truth[p]), "rank": int(np.sum(draws < truth[p])),
                          "draws": int(draws.size), "failed_solves": fails})
     return pd.DataFrame(rows)
-
-
-def sbc_figure(ranks: pd.DataFrame, bins: int = 10):
-    """Histogram of ranks per parameter with the uniform expectation band (99%)."""
-    import matplotlib.pyplot as plt
-    from scipy import stats
-
-    params = list(dict.fromkeys(ranks["parameter"]))
-    fig, axes = plt.subplots(1, len(params), figsize=(3 * len(params), 2.6), squeeze=False)
-    for ax, p in zip(axes[0], params):
-        sub = ranks[ranks["parameter"] == p]
-        n, draws = len(sub), int(sub["draws"].max())
-        lo, hi = stats.binom.ppf([0.005, 0.995], n, 1 / bins)
-        ax.axhspan(lo, hi, color="0.85")
-        ax.hist(sub["rank"], bins=np.linspace(0, draws, bins + 1), color="C0", edgecolor="white")
-        ax.set_title(p, fontsize=9)
-        ax.set_xlabel("rank")
-    axes[0][0].set_ylabel("replicates")
-    fig.tight_layout()
-    return fig
-
-
-def small_budget(spec: FitSpec, warmup: int, draws: int) -> FitSpec:
-    """``spec`` with a reduced NUTS budget (SBC fits many replicates)."""
-    return dataclasses.replace(spec, nuts=dataclasses.replace(spec.nuts, warmup=warmup, draws=draws))

@@ -1,22 +1,16 @@
-"""Built-in models and the model interface."""
+"""The model interface (a model is a value), input schedules, PK and steady-state helpers,
+and the published cores (Pivonka 2008, Lemaire 2004) and a logistic toy model.
+
+Built-in models are looked up by name through :func:`remodel_fit.registry.get_model`.
+"""
 
 from __future__ import annotations
 
-from .bone import BONE_INFLAMMATION
-from .lemaire import LEMAIRE_2004
-from .logistic import LOGISTIC
-from .pivonka import PIVONKA_2008
-from .spec import Input, Model, ModelError, Observable, Parameter, Params
+from ..errors import ModelError
+from .base import Input, Model, Observable, Parameter, Params
+from .inputs import DoseSchedule, LevelSchedule, doses, every, level
 
-MODELS: dict[str, Model] = {m.name: m for m in (BONE_INFLAMMATION, PIVONKA_2008, LEMAIRE_2004, LOGISTIC)}
-
-
-def get_model(name: str) -> Model:
-    """A built-in model by name."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ModelError(f"unknown model {name!r}; built-in models: {', '.join(MODELS)}") from None
-
-
-__all__ = ["MODELS", "Input", "Model", "ModelError", "Observable", "Parameter", "Params", "get_model"]
+__all__ = [
+    "DoseSchedule", "Input", "LevelSchedule", "Model", "ModelError", "Observable", "Parameter", "Params",
+    "doses", "every", "level",
+]

@@ -12,7 +12,8 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
-from .spec import Model, ModelError
+from ..errors import ModelError
+from .base import Model
 
 PAD_TIME = np.inf
 

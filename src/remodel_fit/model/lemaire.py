@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .spec import Model, Observable, Parameter, Params
+from .base import Model, Observable, Parameter, Params
 from .steady import positive_root
 
 SRC = "Lemaire et al. 2004, J Theor Biol 229:293, Table 1"
@@ -76,15 +76,27 @@ def steady_cells(p: Params) -> jnp.ndarray:
     return jnp.stack([r, b, c])
 
 
+def _vector_field(t, y, p, inputs):
+    return jnp.stack(_derivatives(y[0], y[1], y[2], p))
+
+
+def _initial_state(p, inputs):
+    return steady_cells(p)
+
+
+def _observe(t, y, y0, p, inputs):
+    return {"R": y[0], "B": y[1], "C": y[2]}
+
+
 LEMAIRE_2004 = Model(
     name="lemaire2004",
     description="Lemaire et al. 2004 bone-cell model (responding/active osteoblasts, osteoclasts)",
     states=("R", "B", "C"),
     state_units=("pM", "pM", "pM"),
     parameters=PARAMETERS,
-    vector_field=lambda t, y, p, inputs: jnp.stack(_derivatives(y[0], y[1], y[2], p)),
-    initial_state=lambda p, inputs: steady_cells(p),
-    observe=lambda t, y, y0, p, inputs: {"R": y[0], "B": y[1], "C": y[2]},
+    vector_field=_vector_field,
+    initial_state=_initial_state,
+    observe=_observe,
     observables=(
         Observable("R", "pM", "responding osteoblasts"),
         Observable("B", "pM", "active osteoblasts"),

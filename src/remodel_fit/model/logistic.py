@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .spec import Model, Observable, Parameter
+from .base import Model, Observable, Parameter
+
+def _vector_field(t, y, p, inputs):
+    return p["r"] * y * (1.0 - y / p["K"])
+
+
+def _initial_state(p, inputs):
+    return jnp.reshape(p["N0"], (1,))
+
+
+def _observe(t, y, y0, p, inputs):
+    return {"N": y[0]}
+
 
 LOGISTIC = Model(
     name="logistic",
@@ -21,9 +33,9 @@ LOGISTIC = Model(
         Parameter("K", 100.0, "1", "carrying capacity", "Verhulst 1838"),
         Parameter("N0", 5.0, "1", "initial population (the initial state is a parameter)", "given"),
     ),
-    vector_field=lambda t, y, p, inputs: p["r"] * y * (1.0 - y / p["K"]),
-    initial_state=lambda p, inputs: jnp.reshape(p["N0"], (1,)),
-    observe=lambda t, y, y0, p, inputs: {"N": y[0]},
+    vector_field=_vector_field,
+    initial_state=_initial_state,
+    observe=_observe,
     observables=(Observable("N", "1", "population size"),),
     reference="Verhulst P.-F. (1838) Corresp. Math. Phys. 10:113",
 )

@@ -4,7 +4,7 @@ States (pM): OBp (osteoblast precursors), OBa (active osteoblasts), OCa (active
 osteoclasts). TGF-beta equals OCa (released by resorption); PTH is systemic
 (beta_PTH / Dt_PTH); RANKL is expressed on OBp, OPG produced by OBa. Default values
 are those of the authors' group's public code (package ``bone-models``), which
-correct errors in the printed table (DESIGN.md section 3.1).
+correct errors in the printed table (docs/model.md, "The Pivonka 2008 core").
 
 The functions here take multiplicative ``Modifiers`` so the inflammation model
 (``bone.py``) reuses them unchanged; with the neutral modifiers they are the
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from .spec import Model, Observable, Parameter, Params
+from .base import Model, Observable, Parameter, Params
 from .steady import positive_root
 
 SRC = "Pivonka et al. 2008, Bone 43:249; values from the authors' group's code (bone-models)"

@@ -1,1 +1,1 @@
-"""Report building blocks: figures of a fit (:mod:`.fit_plots`) and tables (:mod:`.tables`)."""
+"""Report building blocks: diagnostics tables as markdown and HTML."""

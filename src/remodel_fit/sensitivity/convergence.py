@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .engine import BatchFunction, FailurePolicy, evaluate_chunked
+from .evaluate import BatchFunction, FailurePolicy
+from .evaluators import Evaluator, InProcess
 from .problem import check_problem, power_of_two
 from .sobol import analyze, block_size, first_order_rows, sample
 
@@ -64,13 +65,11 @@ def convergence(
     seed: int,
     output_names: Sequence[str] | None = None,
     failure_policy: FailurePolicy = "exclude",
-    chunk: int = 4096,
-    devices: int | None = None,
-    progress: bool = False,
+    evaluator: Evaluator = InProcess(),
 ) -> pd.DataFrame:
     """S1/ST of ``f`` at each N in ``ns`` (powers of 2) from one first-order design at max(ns)."""
     X = sample(problem, max(ns), seed=seed, second_order=False)
-    ev = evaluate_chunked(f, X, chunk=chunk, devices=devices, progress=progress, desc="convergence")
+    ev = evaluator.evaluate(f, X, desc="convergence")
     return convergence_from(
         problem, ev.values, ev.failed, ns=ns, seed=seed, second_order=False, output_names=output_names,
         failure_policy=failure_policy,

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .engine import BatchFunction, FailurePolicy, apply_policy, evaluate_chunked, split_output
+from .evaluate import BatchFunction, FailurePolicy, apply_policy, split_output
+from .evaluators import Evaluator, InProcess
 from .problem import check_problem, output_labels, poincare_constants, sample_inputs
 
 
@@ -47,16 +48,14 @@ def dgsm(
     seed: int,
     output_names: Sequence[str] | None = None,
     failure_policy: FailurePolicy = "exclude",
-    chunk: int = 1024,
-    devices: int | None = None,
-    progress: bool = False,
+    evaluator: Evaluator = InProcess(chunk=1024),
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Tidy DGSM: ``parameter, output, nu, nu_conf, dgsm_bound, variance`` from ``n`` QMC points."""
     problem = check_problem(problem)
     d = problem["num_vars"]
     X = sample_inputs(problem, n, seed=seed)
-    ev = evaluate_chunked(with_jacobian(f), X, chunk=chunk, devices=devices, progress=progress, desc="dgsm")
+    ev = evaluator.evaluate(with_jacobian(f), X, desc="dgsm")
     keep, report = apply_policy(ev.failed, block_size=1, policy=failure_policy, method="dgsm")
     data = ev.values[keep]
     k = data.shape[1] // (d + 1)

@@ -9,7 +9,8 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from .engine import BatchFunction, FailurePolicy, apply_policy, evaluate_chunked
+from .evaluate import BatchFunction, FailurePolicy, apply_policy
+from .evaluators import Evaluator, InProcess
 from .problem import check_problem, output_labels
 
 
@@ -22,9 +23,7 @@ def morris(
     levels: int = 4,
     output_names: Sequence[str] | None = None,
     failure_policy: FailurePolicy = "exclude",
-    chunk: int = 4096,
-    devices: int | None = None,
-    progress: bool = False,
+    evaluator: Evaluator = InProcess(),
     num_resamples: int = 100,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
@@ -34,7 +33,7 @@ def morris(
     """
     problem = check_problem(problem)
     X = morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed)
-    ev = evaluate_chunked(f, X, chunk=chunk, devices=devices, progress=progress, desc="morris")
+    ev = evaluator.evaluate(f, X, desc="morris")
     keep, report = apply_policy(ev.failed, block_size=problem["num_vars"] + 1, policy=failure_policy, method="morris")
     names = output_labels(output_names, ev.values.shape[1])
     frames = []

@@ -7,38 +7,37 @@ XLA's CPU runtime. Separate processes share nothing, so each one runs its chunks
 core. The function is rebuilt in each worker from a picklable ``factory`` (a module-level
 function with its arguments, e.g. ``functools.partial``); each worker compiles it once (the
 persistent compilation cache makes later runs load it) and evaluates whole chunks through
-:func:`~remodel_fit.sensitivity.engine.evaluate_chunked`, so the padding, failure flags and
+:func:`~remodel_fit.sensitivity.evaluate.evaluate_chunked`, so the padding, failure flags and
 results are those of the in-process path.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from .engine import BatchFunction, Evaluation, EvaluationError
+from ..errors import EvaluationError
+from .evaluate import BatchFunction, Evaluation
 
 _WORKER_F: BatchFunction | None = None
 
 
 def _start_worker(factory: Callable[[], BatchFunction], cache: str | None) -> None:
-    """Worker initialiser: one host device, the compile cache, the function built once."""
+    """Worker initialiser: one host device, float64, the compile cache, the function built once."""
     global _WORKER_F
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "xla_force_host_platform_device_count" not in f]
-    os.environ["XLA_FLAGS"] = " ".join(flags + ["--xla_force_host_platform_device_count=1"])
-    from ..inference.sampler import enable_compile_cache
+    from .. import runtime
 
-    enable_compile_cache(cache)
+    runtime.configure(devices=1)
+    runtime.enable_compile_cache(cache)
     _WORKER_F = factory()
 
 
 def _evaluate_block(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from .engine import evaluate_chunked
+    from .evaluate import evaluate_chunked
 
     ev = evaluate_chunked(_WORKER_F, block, chunk=block.shape[0], devices=1, progress=False)
     return ev.values, ev.failed
@@ -74,7 +73,9 @@ def evaluate_in_processes(
     size = min(chunk, -(-X.shape[0] // processes))
     starts = range(0, X.shape[0], size)
     rows = [min(size, X.shape[0] - i) for i in starts]
-    cache = os.environ.get("REMODEL_FIT_JAX_CACHE")
+    from ..runtime import default_cache_dir
+
+    cache = str(default_cache_dir())
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked JAX runtime
     values, failed = [], []
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker, initargs=(factory, cache)) as pool, tqdm(

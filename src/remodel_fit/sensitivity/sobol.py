@@ -2,7 +2,7 @@
 
 Sampling is SALib's (``SALib.sample.sobol.sample``); the estimators and their bootstrap are
 SALib's ``SALib.analyze.sobol.analyze``, computed by :mod:`.saltelli` (the same numbers, vectorised
-over parameters, pairs and resamples: 157x faster at N = 8192); evaluation is :func:`engine.evaluate_chunked`.
+over parameters, pairs and resamples); evaluation is an :mod:`.evaluators` strategy.
 
 The tidy result has one row per (parameter, output) with ``kind = 'first_total'`` and
 columns ``S1, S1_conf, ST, ST_conf``; with ``second_order=True`` it also has one row per
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from SALib.sample import sobol as sobol_sample
 
-from .engine import BatchFunction, FailurePolicy, apply_policy, evaluate_chunked
+from .evaluate import BatchFunction, FailurePolicy, apply_policy
+from .evaluators import Evaluator, InProcess
 from .problem import check_problem, output_labels, power_of_two
 from .saltelli import bootstrap_rows, sobol_indices
 
@@ -89,9 +90,7 @@ def sobol(
     second_order: bool = True,
     output_names: Sequence[str] | None = None,
     failure_policy: FailurePolicy = "exclude",
-    chunk: int = 4096,
-    devices: int | None = None,
-    progress: bool = False,
+    evaluator: Evaluator = InProcess(),
     num_resamples: int = 100,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
@@ -101,7 +100,7 @@ def sobol(
     both SALib's sampler (scrambling) and its bootstrap.
     """
     X = sample(problem, n, seed=seed, second_order=second_order)
-    ev = evaluate_chunked(f, X, chunk=chunk, devices=devices, progress=progress, desc="sobol")
+    ev = evaluator.evaluate(f, X, desc="sobol")
     return analyze(
         problem, ev.values, ev.failed, seed=seed, second_order=second_order, output_names=output_names,
         failure_policy=failure_policy, num_resamples=num_resamples, conf_level=conf_level,

@@ -1,29 +1,38 @@
-"""The whole bone-model GSA of the ``gsa`` stage: Sobol' (horizons and time grid),
-convergence, Morris and DGSM from one set of settings; tidy frames, no I/O.
+"""A whole sensitivity study from one set of options: Sobol' at the horizons and over a time
+grid, its convergence with N, Morris and DGSM; tidy frames, no I/O.
 
-One Saltelli design at max(n, convergence N) is evaluated once, saving every output
-at the horizons and on the time grid; the main analysis uses its leading ``n`` blocks
-(identical to a design sampled at ``n`` with the same seed), the time-grid analysis its
-first-order rows, and the convergence study its leading blocks.
+The study takes a *timed problem*: ``build(times_days)`` returns an object with ``problem``
+(a SALib-style dict), ``f`` (the batch function) and ``columns`` (one row per output column:
+``column``, ``output``, ``time_days``). One Saltelli design at max(n, convergence N) is evaluated
+once, saving every output at the horizons and on the grid; the main analysis uses its leading
+``n`` blocks (identical to a design sampled at ``n`` with the same seed), the time-grid analysis
+its first-order rows, and the convergence study its leading blocks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from functools import partial
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..simulate import SolverConfig
-from .bone import FORWARD, BoneGSA, bone_problem
 from .convergence import convergence_from
 from .dgsm import dgsm
-from .engine import evaluate_chunked
-from .processes import evaluate_in_processes
+from .evaluate import BatchFunction
+from .evaluators import Evaluator, InProcess
 from .morris import morris
+from .options import StudyOptions
 from .sobol import analyze, block_size, first_order_rows, long_format, sample
-from .settings import GsaSettings
+
+DAYS_PER_YEAR = 365.25
+
+
+class TimedProblem(Protocol):
+    problem: dict
+    f: BatchFunction
+    columns: pd.DataFrame
 
 
 @dataclass
@@ -37,85 +46,84 @@ class StudyResult:
     failures: dict = field(default_factory=dict)
 
 
-def annotate(frame: pd.DataFrame, gsa: BoneGSA) -> pd.DataFrame:
+def annotate(frame: pd.DataFrame, timed: TimedProblem) -> pd.DataFrame:
     """Replace column labels in ``output`` by observable, ``time_days``, ``time_years``, ``label``."""
-    cols = gsa.columns.set_index("column")
+    cols = timed.columns.set_index("column")
     out = frame.rename(columns={"output": "label"}).copy()
     out.insert(out.columns.get_loc("label"), "output", cols.loc[out["label"], "output"].to_numpy())
     out.insert(out.columns.get_loc("label"), "time_days", cols.loc[out["label"], "time_days"].to_numpy())
-    out.insert(out.columns.get_loc("label"), "time_years", out["time_days"] / 365.25)
+    out.insert(out.columns.get_loc("label"), "time_years", out["time_days"] / DAYS_PER_YEAR)
     out["label"] = [f"{o} @ {t:g} y" for o, t in zip(out["output"], np.round(out["time_years"], 2))]
     return out
 
 
-def bone_function(bounds: dict, times_days, outputs, solver: SolverConfig, model: str):
-    """The batch function of :func:`bone_problem` (module level: worker processes rebuild it)."""
-    return bone_problem(bounds, times_days=times_days, outputs=outputs, solver=solver, model=model).f
+def column_indices(timed: TimedProblem, times_days: Sequence[float]) -> np.ndarray:
+    """Indices of the output columns at the given times (all outputs)."""
+    wanted = np.isin(np.round(timed.columns["time_days"].to_numpy(), 9), np.round(np.asarray(times_days, float), 9))
+    return np.flatnonzero(wanted)
 
 
 def run_study(
-    bounds: dict, settings: GsaSettings, *, seed: int, solver: SolverConfig = FORWARD,
-    model: str = "bone_inflammation", progress: bool = True,
+    build: Callable[[Sequence[float]], TimedProblem],
+    *,
+    horizon_days: Sequence[float],
+    grid_days: Sequence[float],
+    options: StudyOptions,
+    seed: int,
+    sobol_evaluator: Evaluator | None = None,
+    evaluator: Evaluator | None = None,
 ) -> StudyResult:
-    """Every analysis of the ``gsa`` stage for parameter ``bounds`` (name -> [low, high])."""
-    s = settings
-    processes = 1
-    if solver.uses_lineax and s.devices > 1:
-        # lineax (the Kvaerno solvers' linear solves) rejects shard_map's and pmap's sharded
-        # shapes, and dispatching one computation per host device deadlocks XLA's CPU runtime:
-        # the Sobol' design is spread over worker processes instead, the rest runs on one device.
-        processes, s = s.devices, replace(s, devices=1)
-    times = sorted(set(s.horizon_days) | set(map(float, s.time_grid_days)))
-    gsa = bone_problem(bounds, times_days=times, outputs=s.outputs, solver=solver, model=model)
-    d = gsa.problem["num_vars"]
-    horizon = gsa.at(s.horizon_days)
-    labels = gsa.columns["column"].tolist()
+    """Every analysis for the problem ``build`` makes: Sobol' over ``horizon_days`` and
+    ``grid_days``, convergence, Morris and DGSM at the horizons.
+
+    ``evaluator`` runs Morris and DGSM (default: in process over ``options.devices``);
+    ``sobol_evaluator`` the Sobol' design (default: ``evaluator``).
+    """
+    s = options
+    evaluator = evaluator or InProcess(chunk=s.chunk, devices=s.devices)
+    sobol_evaluator = sobol_evaluator or evaluator
+    times = sorted(set(map(float, horizon_days)) | set(map(float, grid_days)))
+    timed = build(times)
+    d = timed.problem["num_vars"]
+    horizon = column_indices(timed, horizon_days)
+    labels = timed.columns["column"].tolist()
     common = dict(failure_policy=s.failure_policy, num_resamples=s.num_resamples)
 
     n_eval = max([s.n, *s.convergence_n])
-    X = sample(gsa.problem, n_eval, seed=seed, second_order=s.second_order)
-    if processes > 1:
-        factory = partial(bone_function, dict(bounds), times, tuple(s.outputs), solver, model)
-        ev = evaluate_in_processes(factory, X, processes=processes, chunk=s.chunk, progress=progress, desc="sobol")
-    else:
-        ev = evaluate_chunked(gsa.f, X, chunk=s.chunk, devices=s.devices, progress=progress, desc="sobol")
+    X = sample(timed.problem, n_eval, seed=seed, second_order=s.second_order)
+    ev = sobol_evaluator.evaluate(timed.f, X, desc="sobol")
     rows = s.n * block_size(d, s.second_order)
     main = analyze(
-        gsa.problem, ev.values[:rows, horizon], ev.failed[:rows], seed=seed, second_order=s.second_order,
+        timed.problem, ev.values[:rows, horizon], ev.failed[:rows], seed=seed, second_order=s.second_order,
         output_names=[labels[j] for j in horizon], conf_level=s.conf_level, **common,
     )
     first = first_order_rows(d, rows) if s.second_order else np.arange(rows)
     over_time = analyze(
-        gsa.problem, ev.values[first], ev.failed[first], seed=seed, second_order=False, output_names=labels,
+        timed.problem, ev.values[first], ev.failed[first], seed=seed, second_order=False, output_names=labels,
         conf_level=s.conf_level, **common,
     )
     conv = convergence_from(
-        gsa.problem, ev.values[:, horizon], ev.failed, ns=s.convergence_n, seed=seed, second_order=s.second_order,
+        timed.problem, ev.values[:, horizon], ev.failed, ns=s.convergence_n, seed=seed, second_order=s.second_order,
         output_names=[labels[j] for j in horizon], **common,
     )
-    horizon_gsa = bone_problem(bounds, times_days=s.horizon_days, outputs=s.outputs, solver=solver, model=model)
+    at_horizons = build(horizon_days)
+    names = at_horizons.columns["column"].tolist()
     mor = morris(
-        horizon_gsa.f, gsa.problem, trajectories=int(s.morris.get("trajectories", 64)), levels=int(s.morris.get("levels", 4)),
-        seed=seed, output_names=horizon_gsa.columns["column"].tolist(), chunk=s.chunk, devices=s.devices,
-        progress=progress, **common,
+        at_horizons.f, timed.problem, trajectories=s.morris.trajectories, levels=s.morris.levels, seed=seed,
+        output_names=names, evaluator=evaluator, **common,
     )
     dg = dgsm(
-        horizon_gsa.f, gsa.problem, n=s.dgsm_n, seed=seed, output_names=horizon_gsa.columns["column"].tolist(),
-        failure_policy=s.failure_policy, chunk=min(s.chunk, 1024), devices=s.devices, progress=progress,
+        at_horizons.f, timed.problem, n=s.dgsm_n, seed=seed, output_names=names, failure_policy=s.failure_policy,
+        evaluator=evaluator.limited(1024),
     )
-    failures = {
-        "sobol_design": {"n_evaluations": int(ev.failed.size), "n_failed": ev.n_failed},
-        "sobol": main.attrs["failures"], "sobol_time": over_time.attrs["failures"],
-        "morris": mor.attrs["failures"], "dgsm": dg.attrs["failures"],
-    }
-    return StudyResult(
-        sobol=annotate(main, gsa), sobol_time=annotate(over_time, gsa), convergence=annotate(conv, gsa),
-        morris=annotate(mor, horizon_gsa), dgsm=annotate(dg, horizon_gsa), failures=failures,
-    )
+    failures = {"sobol_design": {"n_evaluations": int(ev.failed.size), "n_failed": ev.n_failed},
+                **{k: f.attrs["failures"] for k, f in (("sobol", main), ("sobol_time", over_time), ("morris", mor), ("dgsm", dg))}}
+    return StudyResult(sobol=annotate(main, timed), sobol_time=annotate(over_time, timed), convergence=annotate(conv, timed),
+                       morris=annotate(mor, at_horizons), dgsm=annotate(dg, at_horizons), failures=failures)
 
 
 def tidy_tables(result: StudyResult) -> dict[str, pd.DataFrame]:
-    """The CSV tables of the stage (Sobol' in long format: one row per index)."""
+    """The CSV tables of a study (Sobol' in long format: one row per index)."""
     return {
         "sobol.csv": long_format(result.sobol),
         "sobol_time.csv": long_format(result.sobol_time),

@@ -1,0 +1,106 @@
+"""The sensitivity study of the mission model: which cytokine parameters drive bone loss.
+
+Inputs are cytokine parameters (``tnf_e_rankl``, ``il6_ec50``, ...) and cytokine levels
+``{c}_level`` (pg/mL, constant from t = 0 on top of the healthy steady state), over the ranges
+of :data:`DEFAULT_RANGES` or a fit's posterior quantiles; outputs are BMD change (per cent)
+and the markers at 1, 5 and 10 years and over a time grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..model.base import Model
+from ..sensitivity.model_problem import FORWARD, LEVEL_SUFFIX, ModelProblem, model_problem
+from ..solve.options import SolverConfig
+from .cytokines import CYTOKINES
+from .inflammation import BONE_INFLAMMATION
+
+DEFAULT_OUTPUTS: tuple[str, ...] = ("bmd_ls_rel", "bmd_th_rel", "ctx_rel", "p1np_rel", "opg_rankl")
+PERCENT_CHANGE: frozenset[str] = frozenset({"bmd_ls_rel", "bmd_th_rel"})
+DAYS_PER_YEAR = 365.25
+DEFAULT_RANGES: dict[str, list[float]] = {
+    "tnf_level": [5.0, 60.0],
+    "il1_level": [1.0, 20.0],
+    "il6_level": [5.0, 60.0],
+    **{f"{c}_e_{arm}": [0.0, 3.0] for c in CYTOKINES for arm in ("rankl", "opg", "ob")},
+    "tnf_ec50": [5.0, 60.0],
+    "il1_ec50": [1.0, 20.0],
+    "il6_ec50": [5.0, 60.0],
+}
+"""Assumed prior ranges of the cytokine inputs (docs/model.md)."""
+DEFAULT_GRID = [round(float(t), 2) for t in np.linspace(DAYS_PER_YEAR / 4, 10 * DAYS_PER_YEAR, 40)]
+
+
+class BoneStudyOptions(BaseModel):
+    """Inputs, outputs and times of the study, and the solver overrides for its batched solves."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parameters: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {k: tuple(v) for k, v in DEFAULT_RANGES.items()},
+        description="inputs and their prior ranges [low, high] (uniform): model parameters (e.g. tnf_e_rankl, "
+        "il6_ec50) or cytokine levels {tnf,il1,il6}_level (pg/mL, constant from t = 0)",
+    )
+    outputs: list[str] = Field(list(DEFAULT_OUTPUTS), min_length=1, description="model observables analysed; "
+                               "bmd_*_rel are reported as per cent change from baseline")
+    horizon_years: list[float] = Field([1.0, 5.0, 10.0], min_length=1, description="times (years) of the headline "
+                                       "indices (sobol.csv, Morris, DGSM, convergence)")
+    time_grid_days: list[float] = Field(DEFAULT_GRID, description="times (days) of the indices over time "
+                                        "(sobol_time.csv, heatmap); the default has 40 points over 10 years")
+    posterior_quantiles: tuple[float, float] = Field((0.05, 0.95), description="with --posterior, ranges of "
+                                                     "parameters present in the fit's posterior are these quantiles")
+    solver: dict = Field(
+        default_factory=lambda: {"solver": "rodas4p"},
+        description="overrides of the top-level solver section for the sensitivity solves (batched 10-year solves "
+        "are stiff for Tsit5; Rodas4P shards over host devices); the adjoint is always forward mode (DGSM)",
+    )
+
+    @field_validator("parameters")
+    @classmethod
+    def _ranges(cls, v: dict) -> dict:
+        for name, (lo, hi) in v.items():
+            if not lo < hi:
+                raise ValueError(f"{name}: expected [low, high] with low < high, got [{lo:g}, {hi:g}]")
+        return v
+
+    @field_validator("horizon_years", "time_grid_days")
+    @classmethod
+    def _positive(cls, v: list[float]) -> list[float]:
+        if any(x <= 0 for x in v):
+            raise ValueError(f"expected positive times, got {v}")
+        return v
+
+    @field_validator("posterior_quantiles")
+    @classmethod
+    def _quantiles(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= v[0] < v[1] <= 1:
+            raise ValueError(f"expected 0 <= low < high <= 1, got {list(v)}")
+        return v
+
+    @property
+    def horizon_days(self) -> list[float]:
+        return [float(y) * DAYS_PER_YEAR for y in self.horizon_years]
+
+
+def cytokine_parameter_names(arms: Sequence[str] = ("rankl", "opg", "ob"), *, ec50: bool = True) -> list[str]:
+    """Level, effect-strength and EC50 input names of the three cytokines."""
+    names = [f"{c}{LEVEL_SUFFIX}" for c in CYTOKINES]
+    names += [f"{c}_e_{arm}" for c in CYTOKINES for arm in arms]
+    return names + ([f"{c}_ec50" for c in CYTOKINES] if ec50 else [])
+
+
+def bone_problem(
+    bounds: Mapping[str, Sequence[float]],
+    *,
+    times_days: Sequence[float],
+    outputs: Sequence[str] = DEFAULT_OUTPUTS,
+    solver: SolverConfig = FORWARD,
+    model: Model = BONE_INFLAMMATION,
+) -> ModelProblem:
+    """The study's problem over ``bounds`` with ``outputs`` at ``times_days`` (BMD as per cent change)."""
+    return model_problem(model, bounds, times_days=times_days, outputs=outputs, solver=solver,
+                         percent_change=PERCENT_CHANGE)

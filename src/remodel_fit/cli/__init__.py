@@ -1,0 +1,51 @@
+"""The ``remodel-fit`` command line: a thin shell over the library.
+
+Each verb lives in ``remodel_fit.cli.<verb>`` and exposes ``register(subparsers)``; its
+function reads arguments and settings, calls the library and writes the results. Errors of
+the package print as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import RemodelFitError
+
+VERB_MODULES = ("compare", "config_schema", "diagnose", "fit", "gsa", "make_synthetic", "models", "plot_data", "predict",
+                "read_clinical", "simulate", "steady_state", "validate")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(prog="remodel-fit", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"remodel-fit {__version__}")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for name in VERB_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..runtime import set_jax_environment
+
+    set_jax_environment()  # before anything imports equinox
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures are files: never open a window
+    try:
+        return int(args.func(args) or 0)
+    except RemodelFitError as err:
+        print(f"remodel-fit {args.verb}: error: {err}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as err:
+        print(f"remodel-fit {args.verb}: error: file not found: {err.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The ``fit`` section: named fits, predictions, the PSIS-LOO comparison and SBC; and the
+resolution of one fit's settings against its model into :class:`~remodel_fit.inference.FitOptions`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..bone.arms import apply_arms
+from ..errors import ConfigError
+from ..inference.options import DistName, FitOptions, NutsOptions, Prior
+from ..inference.priors import DEFAULT_NOISE
+from ..model.base import Model
+from ..registry import DEFAULT_MODEL
+from ..solve.options import FUSED_SOLVERS, SolverConfig
+from ..solve.scenarios import Scenario
+from ..validation import validated
+from .base import Section, config_hash
+
+
+class PriorSettings(Section):
+    """A parameter's prior: lognormal (median loc, log-sd scale; sampled on the log scale), normal,
+    halfnormal, truncnormal."""
+
+    dist: DistName = Field("lognormal", description="lognormal (median loc, log-sd scale; sampled on the log "
+                           "scale), normal, halfnormal, truncnormal")
+    loc: float | Literal["default"] = Field("default", description="'default' (the model default) or a number")
+    scale: float = Field(0.5, gt=0, description="log-sd (lognormal) or sd")
+    lower: float | None = Field(None, description="truncnormal lower bound (default: the parameter's lower bound)")
+    upper: float | None = Field(None, description="truncnormal upper bound (default: the parameter's upper bound)")
+
+
+class RandomEffectSettings(Section):
+    sd_prior: float = Field(0.3, gt=0, description="half-normal scale of the between-subject log-sd")
+
+
+class NoiseSettings(Section):
+    prior: Literal["halfnormal"] = Field("halfnormal", description="the prior family of the noise sd")
+    scale: float = Field(DEFAULT_NOISE.scale, gt=0, description="half-normal scale of the log-normal noise sd")
+
+
+class FitData(Section):
+    source: Literal["synthetic", "clinical"] | None = Field(None, description="the workflow's synthetic or clinical tables")
+    measurements: str | None = Field(None, min_length=1, description="a measurement table (instead of source)")
+    conditions: str | None = Field(None, min_length=1, description="a conditions table (with measurements)")
+
+
+class FitSettings(Section):
+    """One named fit."""
+
+    model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
+    data: FitData = Field(default_factory=lambda: FitData(source="synthetic"),
+                          description="{source: synthetic|clinical} or {measurements: path, conditions: path}")
+    subjects_per_group: int | None = Field(None, ge=1, description="fit only the first n subjects of each group "
+                                           "(null: every subject)")
+    random_effects_method: Literal["marginal", "sampled"] = Field(
+        "marginal", description="marginal: effects on observable scales (ctx0, bmd_ls0, ...) integrated out in "
+        "closed form, subject values drawn from their exact conditional afterwards; sampled: every effect a NUTS latent")
+    discrepancy: bool = Field(False, description="every observable gets a noise sd sigma_<obs>, added in quadrature "
+                              "to the table's sd where there is one (a published SE measures the sampling error of a "
+                              "mean, not how far the model may be from it); false: the table's sd alone where given")
+    free: dict[str, PriorSettings | None] = Field(default_factory=dict, description="free parameter -> prior")
+    fixed: dict[str, float] = Field(default_factory=dict, description="parameter -> value overriding the model default")
+    arms: list[str] | str | None = Field(None, description="cytokine arms kept (rankl, opg, ob, ocp); effects on the "
+                                         "other arms fixed at 0")
+    random_effects: dict[str, RandomEffectSettings | None] = Field(
+        default_factory=dict, description="parameter (also under free, lognormal) -> {sd_prior}: subject-level "
+        "non-centred log-normal effect")
+    noise: dict[str, NoiseSettings] = Field(default_factory=dict, description="observable (or 'default') -> {prior: "
+                                            "halfnormal, scale}: prior of sigma_<obs>, the log-normal sd")
+    nuts: NutsOptions = Field(default_factory=NutsOptions, description="NUTS settings")
+    solver: dict[str, Any] = Field(default_factory=dict, description="overrides of the top-level solver section for "
+                                   "this fit")
+
+
+class PredictSettings(Section):
+    draws: int = Field(200, ge=1, description="posterior draws per scenario")
+    horizon_days: float = Field(1095, gt=0, description="end of the prediction grid (days)")
+    points: int = Field(121, ge=2, description="time points of the dense grid")
+    observables: list[str] = Field(["bmd_ls_rel", "ctx_rel", "p1np_rel"], min_length=1, description="observables predicted")
+    scenarios: dict[str, Scenario] | None = Field(
+        None, description="scenario name -> {description, levels, doses} as scenarios.items; until defaults to "
+        "horizon_days (default: the mission model's untreated, anti_tnf_m6, denosumab_q6m)")
+
+
+class CompareSettings(Section):
+    fits: list[str] = Field(default_factory=list, description="fits of one dataset compared by PSIS-LOO")
+
+
+class SbcSettings(Section):
+    fit: str | None = Field(None, description="fit whose design and priors are calibrated")
+    replicates: int = Field(20, ge=1, description="simulated datasets")
+    warmup: int = Field(100, ge=1, description="warm-up iterations per replicate fit")
+    draws: int = Field(100, ge=1, description="draws per replicate fit")
+
+
+class FitSection(Section):
+    """Bayesian calibration (NumPyro NUTS)."""
+
+    fits: dict[str, FitSettings] = Field(default_factory=dict, description="fit name -> settings "
+                                         "(rule fit -> results/fit/<name>/idata.nc)")
+    predict: PredictSettings = Field(default_factory=PredictSettings, description="scenario predictions")
+    compare: CompareSettings = Field(default_factory=CompareSettings, description="PSIS-LOO comparison")
+    sbc: SbcSettings = Field(default_factory=SbcSettings, description="simulation-based calibration")
+
+
+def fit_options(
+    name: str, settings: FitSettings, raw: Mapping[str, Any], model: Model, *, seed: int, shared_solver: Mapping | None
+) -> FitOptions:
+    """The options of fit ``name``: names and ``loc: default`` resolved against ``model``.
+
+    ``raw`` is the fit's section as written (hashed for provenance); ``shared_solver`` the
+    top-level ``solver`` section as written (this fit's ``solver`` overrides it).
+    """
+    key = f"fit.fits.{name}"
+    if settings.model != model.name:
+        raise ConfigError(f"{key}.model is {settings.model!r} but the model given is {model.name!r}")
+    free = {p: _prior(model, p, v or PriorSettings(), f"{key}.free.{p}") for p, v in settings.free.items()}
+    for p in settings.fixed:
+        _parameter(model, p, f"{key}.fixed.{p}")
+    free, fixed = apply_arms(settings.arms, free, {p: float(v) for p, v in settings.fixed.items()}, f"{key}.arms")
+    both = sorted(set(free) & set(fixed))
+    if both:
+        raise ConfigError(f"{key}: parameter {both[0]!r} is both free and fixed; keep one")
+    random_effects = {}
+    for p, v in settings.random_effects.items():
+        k = f"{key}.random_effects.{p}"
+        if p not in free:
+            raise ConfigError(f"{k}: a random effect needs {p!r} under {key}.free (its population prior)")
+        if free[p].dist not in ("lognormal", "halfnormal"):
+            raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a lognormal prior")
+        random_effects[p] = (v or RandomEffectSettings()).sd_prior
+    noise = {}
+    for obs, v in settings.noise.items():
+        if obs != "default":
+            _observable(model, obs, f"{key}.noise.{obs}")
+        noise[obs] = Prior("halfnormal", 0.0, v.scale)
+    solver, nuts = fit_solver({**dict(shared_solver or {}), **settings.solver}, settings.nuts, key)
+    return FitOptions(
+        name=name, model=model.name, free=free, fixed=fixed, random_effects=random_effects, noise=noise, nuts=nuts,
+        solver=solver, seed=seed, random_effects_method=settings.random_effects_method,
+        discrepancy=settings.discrepancy, config_hash=config_hash({"name": name, "seed": seed, **dict(raw)}),
+    )
+
+
+def fit_solver(overrides: Mapping, nuts: NutsOptions, key: str) -> tuple[SolverConfig, NutsOptions]:
+    """The fit's solver and NUTS options. With ``engine`` unset, a fit that differentiates in
+    forward mode with an explicit solver integrates with the fused engine (the fast gradient,
+    benchmarks/RESULTS.md); an explicit ``fused`` makes an ``auto`` gradient forward."""
+    forward = nuts.gradient == "forward" or (nuts.gradient == "auto" and nuts.chain_method == "parallel")
+    if "engine" not in overrides and forward and overrides.get("solver", "tsit5") in FUSED_SOLVERS:
+        overrides = {**overrides, "engine": "fused"}
+    solver = validated(SolverConfig, dict(overrides), f"{key}.solver")
+    if solver.engine == "fused":
+        if nuts.gradient == "reverse":
+            raise ConfigError(f"{key}: nuts.gradient 'reverse' cannot differentiate solver engine 'fused' (forward mode "
+                              "only); set nuts.gradient: forward or solver.engine: diffrax")
+        nuts = dataclasses.replace(nuts, gradient="forward")
+    return solver, nuts
+
+
+def _prior(model: Model, p: str, v: PriorSettings, key: str) -> Prior:
+    spec = _parameter(model, p, key)
+    dist = v.dist
+    loc = spec.default if v.loc == "default" else float(v.loc)
+    lower = v.lower if v.lower is not None else (spec.lower if dist == "truncnormal" else float("-inf"))
+    upper = v.upper if v.upper is not None else (spec.upper if dist == "truncnormal" else float("inf"))
+    if dist == "lognormal" and loc <= 0:
+        raise ConfigError(f"{key}.loc must be > 0 for a lognormal prior (its median), got {loc} (default of {p} is {spec.default})")
+    if dist in ("lognormal", "halfnormal") and spec.lower < 0:
+        raise ConfigError(f"{key}: {p!r} can be negative (lower {spec.lower}); use dist normal or truncnormal")
+    if dist == "truncnormal" and not lower < upper:
+        raise ConfigError(f"{key}: lower ({lower}) must be below upper ({upper})")
+    return Prior(dist, float(loc), float(v.scale), float(lower), float(upper))
+
+
+def _parameter(model: Model, p: str, key: str):
+    try:
+        return model.parameter(p)
+    except Exception as err:
+        raise ConfigError(f"{key}: {err}") from None
+
+
+def _observable(model: Model, obs: str, key: str):
+    try:
+        return model.observable(obs)
+    except Exception as err:
+        raise ConfigError(f"{key}: {err}") from None
+
+
+def fit_options_from_section(
+    name: str, section: Mapping[str, Any], *, seed: int = 0, solver: Mapping | None = None, model: Model | None = None
+) -> FitOptions:
+    """The options of one fit section as written (a ``fit.fits.<name>`` mapping), for Python use."""
+    settings = validated(FitSettings, section, f"fit.fits.{name}")
+    if model is None:
+        from ..registry import get_model
+
+        model = get_model(settings.model)
+    return fit_options(name, settings, section, model, seed=seed, shared_solver=solver)

@@ -1,0 +1,159 @@
+"""The whole workflow config: every section, validated in one pass.
+
+:func:`workflow_settings` is what the CLI verbs and the Snakemake rules call: it returns the
+typed settings (defaults filled in from the one place each is defined) or raises one
+:class:`~remodel_fit.errors.ConfigError` line naming the key path. :func:`json_schema` exports
+the same definition for ``workflow/schemas/config.schema.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, TypeAdapter, field_validator
+
+from ..data.synthetic import SyntheticSettings
+from ..errors import ConfigError
+from ..inference.diagnostics import GateThresholds
+from ..model.base import Model
+from ..registry import DEFAULT_MODEL, MODELS, get_model
+from ..solve.options import SolverConfig
+from ..solve.scenarios import Scenario
+from ..validation import did_you_mean, validated
+from .base import Section
+from .fit import FitSection, fit_options
+from .gsa import GsaSettings
+
+CLINICAL_DIR = "../shared/data/clinical"
+GENERATED_TABLES: dict[str, dict[str, str]] = {
+    source: {"measurements": f"results/data/{source}/measurements.csv", "conditions": f"results/data/{source}/conditions.csv"}
+    for source in ("synthetic", "clinical")
+}
+"""Where the workflow writes the tables of data.source synthetic (make-synthetic) and clinical (read-clinical)."""
+
+
+class ScenarioSettings(Section):
+    """Mechanistic scenario simulations with the model defaults (remodel-fit simulate)."""
+
+    horizon_days: float = Field(3652.5, gt=0, le=36525, description="end of the simulation (days)")
+    n_times: int = Field(241, ge=2, le=100000, description="save times from 0 to the horizon")
+    parameters: dict[str, float] = Field(default_factory=dict, description="overrides of model parameter defaults "
+                                         "(name -> value)")
+    items: dict[str, Scenario] = Field(default_factory=dict, description="scenario name -> {description, levels "
+                                       "{input: [[day, value], ...]}, doses {input: {start, every, amount, until} or "
+                                       "{times, amounts}}}")
+
+
+class DataSettings(Section):
+    """Which tables the analysis fits."""
+
+    source: Literal["synthetic", "tables", "clinical"] = Field("synthetic", description="synthetic (generate the "
+                                                               "bundled cohort), tables (the files below) or clinical")
+    measurements: str | None = Field(None, min_length=1, description="measurement table (CSV/TSV) when source is tables")
+    conditions: str | None = Field(None, min_length=1, description="conditions/doses table (CSV/TSV) when source is "
+                                   "tables; optional")
+    clinical_dir: str = Field(CLINICAL_DIR, min_length=1, description="directory of digitised trial arms (never "
+                              "copied into the repository)")
+    clinical_pattern: str | list[str] = Field("looker1998_and_mcclung2006_*", description="glob of arm files "
+                                              "(without .csv) to read from clinical_dir, or a list of globs")
+    clinical_drugs: list[str] = Field(["denosumab"], description="drugs whose doses become condition rows (others "
+                                      "are dropped); empty = all")
+
+    @property
+    def patterns(self) -> list[str]:
+        return [self.clinical_pattern] if isinstance(self.clinical_pattern, str) else list(self.clinical_pattern)
+
+
+class DiagnoseSettings(GateThresholds):
+    """Convergence gates applied to every fit, and the fits scored against known true parameters."""
+
+    fail_on_gate: bool = Field(False, description="make a failed gate fail the diagnose rule (exit 2, reason in "
+                               "logs/diagnose/<fit>.log)")
+    truth: dict[str, str] = Field(default_factory=lambda: {"synthetic": "results/data/synthetic/truth.json"},
+                                  description="fit name -> JSON of its true parameters (synthetic data); those fits "
+                                  "are also scored (recovery.csv, coverage.json)")
+
+
+class WorkflowSettings(Section):
+    """remodel-fit workflow config."""
+
+    seed: int = Field(description="master seed; every random stage derives its own seed from it by name", ge=0,
+                      le=2**31 - 1)
+    model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
+    clinical_dir: str = Field(CLINICAL_DIR, description="directory of the digitised clinical-trial arms (read in "
+                              "place, never copied)")
+    solver: SolverConfig = Field(default_factory=SolverConfig, description="ODE solver settings shared by every stage")
+    scenarios: ScenarioSettings = Field(default_factory=ScenarioSettings, description=ScenarioSettings.__doc__)
+    synthetic: SyntheticSettings = Field(default_factory=SyntheticSettings, description=SyntheticSettings.__doc__)
+    data: DataSettings = Field(default_factory=DataSettings, description=DataSettings.__doc__)
+    diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings, description=DiagnoseSettings.__doc__)
+    gsa: GsaSettings = Field(default_factory=GsaSettings, description=GsaSettings.__doc__)
+    fit: FitSection = Field(default_factory=FitSection, description=FitSection.__doc__)
+
+    _raw: dict = PrivateAttr(default_factory=dict)
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, v: str) -> str:
+        if v not in MODELS:
+            raise ValueError(f"unknown model {v!r}{did_you_mean(v, list(MODELS))}; built-in models: {', '.join(MODELS)}")
+        return v
+
+    @property
+    def raw(self) -> dict:
+        """The config as written (what provenance hashes)."""
+        return self._raw
+
+    def model_value(self) -> Model:
+        return get_model(self.model)
+
+    def fit_options(self, name: str, model: Model | None = None):
+        """:class:`~remodel_fit.inference.FitOptions` of fit ``name``."""
+        if name not in self.fit.fits:
+            raise ConfigError(f"fit.fits has no fit {name!r}; known: {', '.join(self.fit.fits) or 'none'}")
+        settings = self.fit.fits[name]
+        model = model or get_model(settings.model)
+        raw = (self._raw.get("fit") or {}).get("fits", {}).get(name) or {}
+        return fit_options(name, settings, raw, model, seed=self.seed, shared_solver=self._raw.get("solver"))
+
+    def data_tables(self) -> dict[str, str]:
+        """The measurement (and conditions) tables the analysis uses, by ``data.source``."""
+        if self.data.source in GENERATED_TABLES:
+            return dict(GENERATED_TABLES[self.data.source])
+        if self.data.measurements is None:
+            raise ConfigError("data.measurements: missing; data.source 'tables' needs a measurement table")
+        tables = {"measurements": self.data.measurements}
+        if self.data.conditions:
+            tables["conditions"] = self.data.conditions
+        return tables
+
+    def fit_tables(self, name: str) -> dict[str, str]:
+        """The tables of fit ``name``: its data.source's, or its data.measurements/conditions."""
+        data = self.fit.fits[name].data
+        if data.source is not None:
+            return dict(GENERATED_TABLES[data.source])
+        if data.measurements is None:
+            raise ConfigError(f"fit.fits.{name}.data: set source (synthetic, clinical) or measurements")
+        return {k: v for k, v in (("measurements", data.measurements), ("conditions", data.conditions)) if v}
+
+    def gsa_solver(self) -> SolverConfig:
+        return self.gsa.solver_config(self._raw.get("solver"))
+
+
+def workflow_settings(config: Mapping[str, Any], file: str | None = None) -> WorkflowSettings:
+    """The validated settings of a config mapping; ConfigError (one line, prefixed by ``file``) otherwise."""
+    try:
+        settings = validated(WorkflowSettings, dict(config), "")
+        settings._raw = dict(config)
+        for name in settings.fit.fits:
+            settings.fit_options(name)
+        settings.gsa_solver()
+    except ConfigError as err:
+        raise ConfigError(f"{file}: {err}" if file else str(err)) from None
+    return settings
+
+
+def json_schema() -> dict:
+    """JSON schema of the workflow config (what ``workflow/schemas/config.schema.json`` holds)."""
+    return TypeAdapter(WorkflowSettings).json_schema()
