@@ -358,5 +358,5 @@ def test_discrepancy_adds_a_noise_sd_in_quadrature_to_the_table_sd(discrepancy):
         np.testing.assert_allclose(np.asarray(trace["y"]["fn"].scale), expected, rtol=1e-12)
         # a noise sd is sampled only where it is used
         assert ("sigma_N" in trace) == (discrepancy or bool(np.isnan(sd).any()))
-    with pytest.raises(ConfigError, match="discrepancy must be true or false"):
+    with pytest.raises(ConfigError, match="fit.fits.d.discrepancy: .yes. is a string, not true or false"):
         parse_fit_section("d", {**section, "discrepancy": "yes"}, model=model)

@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
 import annotated_types as at
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Strict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from .errors import ConfigError
 
 T = TypeVar("T")
+Flag = typing.Annotated[bool, Strict()]
+"""A config boolean: true or false, not 'yes', 1 or 'on'."""
 TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list",
               tuple: "a list", dict: "a mapping", type(None): "null"}
 PYTHON_NAMES = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false",

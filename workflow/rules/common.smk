@@ -1,4 +1,4 @@
-# Helpers shared by the rule files: the validated settings and the config slices.
+# Helpers shared by the rule files (the validated settings, config slices and path helpers).
 #
 # SETTINGS is the package's one reading of the config (remodel_fit.settings): defaults, bounds
 # and key-path errors come from there, never from `config.get(key, default)` here.

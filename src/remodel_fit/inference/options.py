@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from ..solve.options import SolverConfig
+from ..validation import Flag
 
 DistName = Literal["lognormal", "normal", "halfnormal", "truncnormal"]
 ChainMethod = Literal["parallel", "sequential", "vectorized"]
@@ -43,7 +44,7 @@ class NutsOptions:
     warmup: int = Field(300, ge=1, description="warm-up iterations per chain")
     draws: int = Field(300, ge=1, description="kept draws per chain")
     target_accept: float = Field(0.85, gt=0, lt=1, description="target acceptance probability of the step-size adaptation")
-    dense_mass: bool = Field(False, description="dense (full covariance) mass matrix instead of a diagonal one")
+    dense_mass: Flag = Field(False, description="dense (full covariance) mass matrix instead of a diagonal one")
     chain_method: ChainMethod = Field("parallel", description="parallel: one host device per chain (at most 2)")
     max_tree_depth: int = Field(8, ge=1, description="largest NUTS tree depth (2^depth leapfrog steps)")
     predictive_chunk: int = Field(100, ge=1, description="draws per chunk of the predictive pass")
@@ -52,8 +53,8 @@ class NutsOptions:
         description="median: chains start near the prior median; laplace: BFGS mode + finite-difference Hessian, "
         "its inverse the initial inverse mass matrix, chains start at draws from it",
     )
-    adapt_mass_matrix: bool = Field(True, description="adapt the mass matrix in warm-up (false keeps the Laplace one)")
-    progress_bar: bool = Field(
+    adapt_mass_matrix: Flag = Field(True, description="adapt the mass matrix in warm-up (false keeps the Laplace one)")
+    progress_bar: Flag = Field(
         False,
         description="NumPyro's per-chain progress bar in the fit log (its host callbacks keep the sampler out of "
         "the persistent compile cache)",

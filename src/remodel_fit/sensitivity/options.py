@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .problem import power_of_two
+from ..validation import Flag
 
 
 class MorrisDesign(BaseModel):
@@ -26,7 +27,7 @@ class StudyOptions(BaseModel):
 
     n: int = Field(1024, description="Sobol' base points N (a power of 2); the design has N (2d + 2) rows with "
                    "second order, N (d + 2) without")
-    second_order: bool = Field(True, description="also estimate second-order indices S2 (pairs) at the horizons")
+    second_order: Flag = Field(True, description="also estimate second-order indices S2 (pairs) at the horizons")
     chunk: int = Field(4096, ge=1, description="rows evaluated per compiled jit(vmap) call (memory bound; vmap runs "
                        "a chunk in lockstep)")
     devices: int = Field(2, ge=1, description="host CPU devices to shard each chunk over; with a solver that cannot "

@@ -17,7 +17,7 @@ from ..model.base import Model
 from ..registry import DEFAULT_MODEL
 from ..solve.options import FUSED_SOLVERS, SolverConfig
 from ..solve.scenarios import Scenario
-from ..validation import validated
+from ..validation import Flag, validated
 from .base import Section, config_hash
 
 
@@ -59,7 +59,7 @@ class FitSettings(Section):
     random_effects_method: Literal["marginal", "sampled"] = Field(
         "marginal", description="marginal: effects on observable scales (ctx0, bmd_ls0, ...) integrated out in "
         "closed form, subject values drawn from their exact conditional afterwards; sampled: every effect a NUTS latent")
-    discrepancy: bool = Field(False, description="every observable gets a noise sd sigma_<obs>, added in quadrature "
+    discrepancy: Flag = Field(False, description="every observable gets a noise sd sigma_<obs>, added in quadrature "
                               "to the table's sd where there is one (a published SE measures the sampling error of a "
                               "mean, not how far the model may be from it); false: the table's sd alone where given")
     free: dict[str, PriorSettings | None] = Field(default_factory=dict, description="free parameter -> prior")

@@ -20,7 +20,7 @@ from ..model.base import Model
 from ..registry import DEFAULT_MODEL, MODELS, get_model
 from ..solve.options import SolverConfig
 from ..solve.scenarios import Scenario
-from ..validation import did_you_mean, validated
+from ..validation import Flag, did_you_mean, validated
 from .base import Section
 from .fit import FitSection, fit_options
 from .gsa import GsaSettings
@@ -68,7 +68,7 @@ class DataSettings(Section):
 class DiagnoseSettings(GateThresholds):
     """Convergence gates applied to every fit, and the fits scored against known true parameters."""
 
-    fail_on_gate: bool = Field(False, description="make a failed gate fail the diagnose rule (exit 2, reason in "
+    fail_on_gate: Flag = Field(False, description="make a failed gate fail the diagnose rule (exit 2, reason in "
                                "logs/diagnose/<fit>.log)")
     truth: dict[str, str] = Field(default_factory=lambda: {"synthetic": "results/data/synthetic/truth.json"},
                                   description="fit name -> JSON of its true parameters (synthetic data); those fits "
