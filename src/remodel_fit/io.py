@@ -1,14 +1,25 @@
-"""File output that never leaves half-written results, and small table/JSON helpers."""
+"""File output that never leaves half-written results, and small table/JSON helpers.
+
+Every file is written to a hidden temporary file beside its target (``.<name>.<random><suffix>``)
+and moved into place only when complete, with the permissions the user's umask gives a new
+file (not the temporary file's 0600). A temporary file left by a process that was killed
+(SIGKILL cannot be caught) is removed by the next write of the same target; SIGTERM and SIGINT
+unwind the write and remove it (the CLI turns both into exceptions, :func:`exit_on_signals`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+TEMPORARY_MARK = ".tmp-"
+"""Part of every temporary file's name, so leftovers are recognised as ours."""
 
 
 @contextlib.contextmanager
@@ -16,14 +27,35 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    prefix = f".{target.name}{TEMPORARY_MARK}"
+    for stale in target.parent.glob(f"{prefix}*{target.suffix}"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def exit_on_signals() -> None:
+    """Turn SIGTERM (and SIGINT) into ``SystemExit``/``KeyboardInterrupt`` so writes unwind and clean up."""
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> None:

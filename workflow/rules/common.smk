@@ -17,6 +17,7 @@ from remodel_fit.settings.workflow import GENERATED_TABLES
 
 try:
     SETTINGS = workflow_settings(config, "config")
+    SETTINGS.check_inputs()
 except ConfigError as err:
     sys.exit(f"remodel-fit workflow: error: {err}")
 
@@ -24,8 +25,19 @@ SHARED_SECTIONS = ("seed", "model", "solver", "clinical_dir")
 
 
 def config_slice(name, sections):
-    """Path of results/config/<name>.yaml holding the shared keys and ``sections``."""
-    payload = {k: config[k] for k in (*SHARED_SECTIONS, *sections) if k in config}
+    """Path of results/config/<name>.yaml holding the shared keys and ``sections`` (dotted paths,
+    e.g. ``fit.fits.synthetic``, keep one entry of a nested section)."""
+    payload = {k: config[k] for k in SHARED_SECTIONS if k in config}
+    for section in sections:
+        source, target, parts = config, payload, section.split(".")
+        for i, part in enumerate(parts):
+            if not isinstance(source, dict) or part not in source:
+                break
+            source = source[part]
+            if i == len(parts) - 1:
+                target[part] = source
+            else:
+                target = target.setdefault(part, {})
     path = Path("results/config") / f"{name}.yaml"
     text = yaml.safe_dump(json.loads(json.dumps(payload, default=str)), sort_keys=True)
     if not path.exists() or path.read_text() != text:

@@ -6,7 +6,7 @@
 rule fit:
     input:
         unpack(fit_tables),
-        config=lambda wildcards: config_slice("fit", ["fit"]),
+        config=lambda wildcards: config_slice(f"fit_{wildcards.fit}", [f"fit.fits.{wildcards.fit}"]),
     output:
         idata="results/fit/{fit}/idata.nc",
     conda:
@@ -25,7 +25,7 @@ rule fit:
 rule sbc:
     input:
         unpack(fit_tables),
-        config=lambda wildcards: config_slice("fit", ["fit"]),
+        config=lambda wildcards: config_slice(f"sbc_{wildcards.fit}", [f"fit.fits.{wildcards.fit}", "fit.sbc"]),
     output:
         ranks="results/sbc/{fit}/ranks.csv",
         figure=report("results/sbc/{fit}/ranks.png", caption="../report/sbc.rst", category="Validation"),

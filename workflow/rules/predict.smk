@@ -5,7 +5,7 @@
 rule predict:
     input:
         idata="results/fit/{fit}/idata.nc",
-        config=lambda wildcards: config_slice("fit", ["fit"]),
+        config=lambda wildcards: config_slice("predict", ["fit.predict"]),
     output:
         table="results/predict/{fit}/scenarios.csv",
         figure=report("results/predict/{fit}/scenarios.png", caption="../report/predict.rst",

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..errors import RemodelFitError
+from ..io import exit_on_signals
 
 VERB_MODULES = ("compare", "config_schema", "diagnose", "fit", "gsa", "make_synthetic", "models", "plot_data", "predict",
                 "read_clinical", "simulate", "steady_state", "validate")
@@ -37,14 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # figures are files: never open a window
+    exit_on_signals()  # SIGTERM/SIGINT unwind: temporary files are removed, nothing half-written stays
     try:
         return int(args.func(args) or 0)
     except RemodelFitError as err:
         print(f"remodel-fit {args.verb}: error: {err}", file=sys.stderr)
         return 2
     except FileNotFoundError as err:
-        print(f"remodel-fit {args.verb}: error: file not found: {err.filename}", file=sys.stderr)
+        print(f"remodel-fit {args.verb}: error: {err.filename}: file not found", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output went away (`remodel-fit models --json | head`)
+        sys.stderr.close()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"remodel-fit {args.verb}: interrupted; nothing half-written was left", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

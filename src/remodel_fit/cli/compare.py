@@ -17,17 +17,16 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .common import require_file, start
+    from .common import start
 
     start(compile_cache=False)
-    import arviz as az
-
     from ..errors import ConfigError
     from ..inference.compare import compare_all_units
+    from ..inference.idata import read_idata
     from ..io import save_figure, write_csv
     from ..plots.compare import compare_figure
 
-    idatas = [az.from_netcdf(require_file(p)) for p in args.idata]
+    idatas = [read_idata(p) for p in args.idata]
     names = args.names or [i.posterior.attrs.get("fit_name", p.stem) for i, p in zip(idatas, args.idata)]
     if len(names) != len(idatas) or len(set(names)) != len(names):
         raise ConfigError(f"--names needs {len(idatas)} distinct names, got {names}")

@@ -31,22 +31,20 @@ def run(args: argparse.Namespace) -> int:
     from .common import require_file, start, write_text
 
     start(compile_cache=False)
-    import arviz as az
-
     from ..errors import DataError, GateError
     from ..inference import diagnostics
+    from ..inference.idata import read_idata
     from ..io import save_figure, write_csv, write_json
     from ..plots import fit as fit_plots
     from ..report import tables
 
-    require_file(args.idata)
+    idata = read_idata(args.idata)
     truth = None
     if args.truth is not None:
         try:
             truth = json.loads(require_file(args.truth).read_text())
         except json.JSONDecodeError as err:
             raise DataError(f"{args.truth}: line {err.lineno}: not valid JSON ({err.msg})") from None
-    idata = az.from_netcdf(args.idata)
     out = args.outdir
     limits = {k: getattr(args, k) for k in ("rhat_max", "ess_min", "max_divergences", "max_failed_solves")
               if getattr(args, k) is not None}

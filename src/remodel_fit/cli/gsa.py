@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .common import require_file, settings, start
+    from .common import settings, start
 
     config = settings(args.config)
     gsa = config.gsa
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from ..seeds import stage_seed
     from ..sensitivity.study import run_study
 
-    bounds, sources = _bounds(gsa, args.posterior and require_file(Path(args.posterior)))
+    bounds, sources = _bounds(gsa, Path(args.posterior) if args.posterior else None)
     seed = stage_seed(config.seed, gsa.seed_stage)
     solver = config.gsa_solver()
     sobol_evaluator, evaluator = gsa.evaluators(solver, progress=not args.no_progress)
@@ -50,11 +50,10 @@ def _bounds(gsa, posterior: Path | None) -> tuple[dict, dict]:
     bounds = {k: [float(v) for v in pair] for k, pair in gsa.parameters.items()}
     sources = {k: "config" for k in bounds}
     if posterior:
-        import arviz as az
-
+        from ..inference.idata import read_idata
         from ..sensitivity.model_problem import bounds_from_posterior
 
-        idata = az.from_netcdf(posterior)
+        idata = read_idata(posterior)
         present = [k for k in bounds if k in idata.posterior]
         bounds.update(bounds_from_posterior(idata, present, gsa.posterior_quantiles))
         sources.update({k: f"posterior {posterior} q={list(gsa.posterior_quantiles)}" for k in present})

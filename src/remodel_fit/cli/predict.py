@@ -19,23 +19,24 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from .common import require_file, settings, start
+    from .common import settings, start
 
     predict = settings(args.config).fit.predict
     start()
-    import arviz as az
     import numpy as np
 
     from ..bone.scenarios import DEFAULT_SCENARIOS
     from ..errors import ConfigError, ModelError
+    from ..inference.idata import read_idata
     from ..inference.predict import fit_base, predict_scenarios, typical_draws
+    from ..validation import validated
     from ..io import save_figure, write_csv
     from ..plots.predict import prediction_bands
     from ..registry import get_model
     from ..seeds import stage_key
     from ..solve.options import SolverConfig
 
-    idata = az.from_netcdf(require_file(args.idata))
+    idata = read_idata(args.idata)
     attrs = idata.posterior.attrs
     model = get_model(attrs["model"])
     free = json.loads(attrs["free_parameters"])
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             model.observable(obs)
         except ModelError as err:
             raise ConfigError(f"fit.predict.observables: {err}") from None
-    solver = SolverConfig(**json.loads(attrs.get("solver", "{}")))
+    solver = validated(SolverConfig, json.loads(attrs.get("solver", "{}")), f"{args.idata}: attribute solver")
     table = predict_scenarios(model, fit_base(idata), draws, predict.scenarios or DEFAULT_SCENARIOS,
                               times, list(predict.observables), solver)
     write_csv(args.outdir / "scenarios.csv", table)

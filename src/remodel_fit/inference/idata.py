@@ -173,3 +173,24 @@ def _version(package: str) -> str:
         return metadata.version(package.replace("_", "-"))
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def read_idata(path: str | os.PathLike) -> az.InferenceData:
+    """A fit's InferenceData from netCDF; :class:`DataError` (one line) for a missing, truncated or foreign file."""
+    from pathlib import Path
+
+    from ..errors import DataError
+
+    path = Path(path)
+    expected = "expected a fit's InferenceData netCDF (results/fit/<name>/idata.nc)"
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; {expected}")
+    try:
+        idata = az.from_netcdf(path)
+    except Exception as err:  # netCDF4/h5py raise OSError, ValueError or KeyError on a damaged file
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise DataError(f"{path}: not a readable netCDF file ({reason}); {expected} (truncated by a killed run? "
+                        "rerun the fit)") from None
+    if "posterior" not in idata.groups():
+        raise DataError(f"{path}: has no posterior group; {expected}")
+    return idata

@@ -9,9 +9,10 @@ the same definition for ``workflow/schemas/config.schema.json``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, TypeAdapter, field_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, field_validator, model_validator
 
 from ..data.synthetic import SyntheticSettings
 from ..errors import ConfigError
@@ -59,6 +60,12 @@ class DataSettings(Section):
                                               "(without .csv) to read from clinical_dir, or a list of globs")
     clinical_drugs: list[str] = Field(["denosumab"], description="drugs whose doses become condition rows (others "
                                       "are dropped); empty = all")
+
+    @model_validator(mode="after")
+    def _tables_named(self) -> DataSettings:
+        if self.source == "tables" and self.measurements is None:
+            raise ValueError("data.measurements: missing; data.source 'tables' needs a measurement table")
+        return self
 
     @property
     def patterns(self) -> list[str]:
@@ -136,6 +143,29 @@ class WorkflowSettings(Section):
         if data.measurements is None:
             raise ConfigError(f"fit.fits.{name}.data: set source (synthetic, clinical) or measurements")
         return {k: v for k, v in (("measurements", data.measurements), ("conditions", data.conditions)) if v}
+
+    def input_paths(self) -> list[tuple[str, str]]:
+        """(key, path) of every file or directory the analysis reads that the workflow does not make."""
+        paths = []
+        if self.data.source == "tables":
+            paths += [(f"data.{k}", v) for k, v in (("measurements", self.data.measurements),
+                                                    ("conditions", self.data.conditions)) if v]
+        clinical = self.data.source == "clinical" or any(f.data.source == "clinical" for f in self.fit.fits.values())
+        if clinical:
+            paths.append(("data.clinical_dir", self.data.clinical_dir))
+        for name, fit in self.fit.fits.items():
+            paths += [(f"fit.fits.{name}.data.{k}", v) for k, v in (("measurements", fit.data.measurements),
+                                                                    ("conditions", fit.data.conditions)) if v]
+        paths += [(f"diagnose.truth.{name}", path) for name, path in self.diagnose.truth.items()
+                  if name in self.fit.fits and not path.startswith("results/")]
+        return paths
+
+    def check_inputs(self, root: str | Path = ".") -> None:
+        """ConfigError naming the first configured input that does not exist (relative to ``root``)."""
+        for key, path in self.input_paths():
+            if not (Path(root) / path).exists():
+                raise ConfigError(f"{key}: {path} does not exist; expected an existing "
+                                  f"{'directory' if key.endswith('_dir') else 'file'}")
 
     def gsa_solver(self) -> SolverConfig:
         return self.gsa.solver_config(self._raw.get("solver"))
