@@ -8,12 +8,13 @@ environment variables. What each switch does:
 - ``EQX_ON_ERROR=nan``: equinox's runtime checks compile to NaN instead of host callbacks,
   so diffrax programs can be stored in the persistent compilation cache (every solve reports
   failure through its own result code).
-- ``jax_use_simplified_jaxpr_constants``: JAX hoists closed-over arrays into arguments of the
+- ``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS``: JAX hoists closed-over arrays into arguments of the
   compiled programs, so a fit on new data of the same shape loads its programs from the cache
-  (set ``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS=false`` to opt out).
-  ``EQX_ON_ERROR`` is read when equinox is imported: :func:`configure` sets it (unless already
-  set) and must run before the first import of equinox (diffrax) to take effect; it warns
-  otherwise.
+  (set it to false to opt out).
+  Both environment variables are read at import (equinox's by equinox; JAX's by modules of JAX
+  that copy the flag when they load, so ``jax.config.update`` later is not enough):
+  :func:`configure` sets them (unless already set) and must run before the first import of JAX;
+  it warns otherwise.
 - host devices (JAX's ``jax_num_cpu_devices``): one CPU device per parallel NUTS chain or
   sensitivity shard; only effective before JAX's backend starts.
 """
@@ -31,13 +32,18 @@ MAX_HOST_DEVICES = 2
 
 
 def set_jax_environment() -> None:
-    """``EQX_ON_ERROR=nan`` (kept when the user set it), before equinox reads it at import."""
+    """``EQX_ON_ERROR=nan`` and ``JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS=true`` (kept when the user set
+    them), before equinox and JAX read them at import."""
     os.environ.setdefault("EQX_ON_ERROR", "nan")
+    os.environ.setdefault("JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS", "true")
     loaded = sys.modules.get("equinox._config")
     if loaded is not None and loaded.EQX_ON_ERROR != os.environ["EQX_ON_ERROR"]:
         warnings.warn(f"equinox was imported before remodel_fit.runtime.configure() with EQX_ON_ERROR="
                       f"{loaded.EQX_ON_ERROR!r}: diffrax programs will not be stored in the compile cache",
                       RuntimeWarning, stacklevel=3)
+    if "jax" in sys.modules and not _flag_on():
+        warnings.warn("JAX was imported before remodel_fit.runtime.configure(): closed-over arrays stay embedded "
+                      "in compiled programs (a fit on new data recompiles)", RuntimeWarning, stacklevel=3)
 
 
 def set_host_devices(n: int) -> int:
@@ -56,12 +62,17 @@ def set_host_devices(n: int) -> int:
 
 
 def enable_x64() -> None:
-    """float64 everywhere, and closed-over constants hoisted into program arguments."""
+    """float64 everywhere."""
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    hoist = os.environ.get("JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS", "true").lower() not in ("0", "false", "no")
-    jax.config.update("jax_use_simplified_jaxpr_constants", hoist)
+
+
+def _flag_on() -> bool:
+    import jax
+
+    wanted = os.environ.get("JAX_USE_SIMPLIFIED_JAXPR_CONSTANTS", "true").lower() not in ("0", "false", "no")
+    return bool(jax.config.jax_use_simplified_jaxpr_constants) == wanted
 
 
 def default_cache_dir() -> Path:
