@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell tools/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,11 +8,11 @@ CONFIG ?= config/config.yaml
 export REMODEL_FIT_JAX_CACHE ?= $(CURDIR)/.jax_cache
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-all report lint clean
+.PHONY: setup run test test-all report browser lint clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11) on PATH"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "remodel-fit needs Python 3.12 or newer: none on PATH (python3.13, python3.12, python3) or under pyenv (~/.pyenv/versions). Install one, e.g. 'pyenv install 3.12', or run 'make PYTHON=/path/to/python3.12'."; exit 1; }
+	@test -x $(BIN)/python && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
@@ -22,14 +22,21 @@ setup: $(STAMP)
 run: $(STAMP)  ## set-up plus the whole default analysis
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --printshellcmds
 
-test: $(STAMP)  ## set-up plus the default test suite (slow tests excluded)
+test: $(STAMP) browser  ## set-up plus the default test suite (slow tests excluded)
 	$(BIN)/python -m pytest
 
 test-all: $(STAMP)  ## every test, the slow ones too
 	$(BIN)/python -m pytest -m ""
 
-report: run  ## self-contained HTML report of the default analysis
+report: run  ## the landing page (results/report/index.html, made by `make run`) and Snakemake's report
 	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/report.html
+	@echo "open results/report/index.html (the answers) or results/report.html (every figure with its caption)"
+
+browser:  ## headless Chromium for the report's browser test (Debian package; skipped by the test where absent)
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } || \
+	  echo "chromium not installed: the report's browser test will be skipped"
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint --configfile $(CONFIG)

@@ -269,7 +269,7 @@ def test_bounds_from_posterior_quantiles(tmp_path):
     import arviz as az
 
     draws = np.random.default_rng(0).normal(1.0, 0.1, (2, 500))
-    idata = az.from_dict(posterior={"tnf_e_rankl": draws})
+    idata = az.from_dict({"posterior": {"tnf_e_rankl": draws}})
     bounds = bounds_from_posterior(idata, ["tnf_e_rankl"], q=(0.05, 0.95))
     np.testing.assert_allclose(bounds["tnf_e_rankl"], np.quantile(draws, [0.05, 0.95]))
     path = tmp_path / "idata.nc"

@@ -49,7 +49,7 @@ def test_every_stage_writes_its_results(workflow_run):
     idata = az.from_netcdf(results / "fit/synthetic/idata.nc")
     for group in ("posterior", "prior", "sample_stats", "log_likelihood", "posterior_predictive",
                   "prior_predictive", "observed_data", "constant_data"):
-        assert group in idata.groups(), group
+        assert group in idata.children, group
     gates = json.loads((results / "diagnose/synthetic/gates.json").read_text())
     assert set(gates["gates"]) >= {"r_hat", "ess_bulk", "ess_tail", "divergences", "failed_solves"}
     assert gates["gates"]["failed_solves"]["value"] == 0
@@ -115,3 +115,28 @@ def test_shipped_configs_validate_and_plan(tmp_path, name, rules):
     dry = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert rules <= _planned_rules(dry.stdout + dry.stderr), dry.stdout[-2000:]
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+
+
+def test_report_landing_page_in_a_browser(workflow_run, tmp_path):
+    """The landing page opens in headless Chromium on the answer: gates, posterior table, PPC, LOO, Sobol'."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (make browser installs Debian's chromium)")
+    workdir, _ = workflow_run
+    page = workdir / "results/report/index.html"
+    assert page.stat().st_size > 20_000
+    args = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    for element in ("id=\"gate-table\"", "id=\"posterior-table\"", "id=\"ppc-synthetic\"", "id=\"loo\"",
+                    "id=\"sobol-table\"", "id=\"sobol-bars\""):
+        assert element in dom, element
+    assert dom.count("<figcaption>") >= 3
+    assert 'class="pass"' in dom or 'class="fail"' in dom
+    shot = workdir / "results/report/screenshot.png"
+    subprocess.run([*args, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()], capture_output=True,
+                   timeout=120)
+    assert shot.stat().st_size > 20_000

@@ -12,6 +12,7 @@ import re
 import yaml
 
 from remodel_fit.errors import ConfigError
+from remodel_fit.plots.fit import FIGURES
 from remodel_fit.settings import workflow_settings
 from remodel_fit.settings.workflow import GENERATED_TABLES
 
@@ -70,7 +71,7 @@ def fit_table_args(wildcards, input):
 # ---- diagnostics (diagnose.smk)
 DIAGNOSE = SETTINGS.diagnose
 DIAGNOSE_TRUTH = DIAGNOSE.truth
-DIAGNOSE_FIGURES = ["trace", "rank", "pair", "forest", "energy", "prior_posterior", "ppc"]
+DIAGNOSE_FIGURES = list(FIGURES)
 _SCORED_FITS = "|".join(re.escape(str(f)) for f in DIAGNOSE_TRUTH) or "(?!)"
 
 

@@ -1,9 +1,11 @@
 """The sensitivity study of the mission model: which cytokine parameters drive bone loss.
 
 Inputs are cytokine parameters (``tnf_e_rankl``, ``il6_ec50``, ...) and cytokine levels
-``{c}_level`` (pg/mL, constant from t = 0 on top of the healthy steady state), over the ranges
-of :data:`DEFAULT_RANGES` or a fit's posterior quantiles; outputs are BMD change (per cent)
-and the markers at 1, 5 and 10 years and over a time grid.
+``{c}_level`` (pg/mL, constant from the onset of inflammation, ``onset_days`` after the healthy
+baseline), over the ranges of :data:`DEFAULT_RANGES` or a fit's posterior quantiles; outputs are
+BMD change from baseline (per cent) and the markers after 1, 5 and 10 years of inflammation and
+over a time grid from baseline, so the indices over time show which pathway drives each output
+early and late (before the onset nothing varies and every index is 0).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ DEFAULT_RANGES: dict[str, list[float]] = {
     "il6_ec50": [5.0, 60.0],
 }
 """Assumed prior ranges of the cytokine inputs (docs/model.md)."""
-DEFAULT_GRID = [round(float(t), 2) for t in np.linspace(DAYS_PER_YEAR / 4, 10 * DAYS_PER_YEAR, 40)]
+DEFAULT_ONSET_DAYS = 91.3125
+"""Inflammation starts a quarter year after the healthy baseline (assumed, so the indices over time
+show the onset)."""
+DEFAULT_GRID = [round(float(t), 2) for t in np.linspace(0.0, DEFAULT_ONSET_DAYS + 10 * DAYS_PER_YEAR, 42)]
 
 
 class BoneStudyOptions(BaseModel):
@@ -47,10 +52,13 @@ class BoneStudyOptions(BaseModel):
     )
     outputs: list[str] = Field(list(DEFAULT_OUTPUTS), min_length=1, description="model observables analysed; "
                                "bmd_*_rel are reported as per cent change from baseline")
-    horizon_years: list[float] = Field([1.0, 5.0, 10.0], min_length=1, description="times (years) of the headline "
-                                       "indices (sobol.csv, Morris, DGSM, convergence)")
-    time_grid_days: list[float] = Field(DEFAULT_GRID, description="times (days) of the indices over time "
-                                        "(sobol_time.csv, heatmap); the default has 40 points over 10 years")
+    onset_days: float = Field(DEFAULT_ONSET_DAYS, ge=0, description="day the varied cytokine levels start "
+                              "(before it every input is at its healthy reference)")
+    horizon_years: list[float] = Field([1.0, 5.0, 10.0], min_length=1, description="years of inflammation (after "
+                                       "the onset) of the headline indices (sobol.csv, Morris, DGSM, convergence)")
+    time_grid_days: list[float] = Field(DEFAULT_GRID, description="days since baseline of the indices over time "
+                                        "(sobol_time.csv, heatmap, drivers figure); the default has 42 points from "
+                                        "baseline to 10 years after the onset")
     posterior_quantiles: tuple[float, float] = Field((0.05, 0.95), description="with --posterior, ranges of "
                                                      "parameters present in the fit's posterior are these quantiles")
     solver: dict = Field(
@@ -67,11 +75,18 @@ class BoneStudyOptions(BaseModel):
                 raise ValueError(f"{name}: expected [low, high] with low < high, got [{lo:g}, {hi:g}]")
         return v
 
-    @field_validator("horizon_years", "time_grid_days")
+    @field_validator("horizon_years")
     @classmethod
     def _positive(cls, v: list[float]) -> list[float]:
         if any(x <= 0 for x in v):
-            raise ValueError(f"expected positive times, got {v}")
+            raise ValueError(f"expected positive years, got {v}")
+        return v
+
+    @field_validator("time_grid_days")
+    @classmethod
+    def _non_negative(cls, v: list[float]) -> list[float]:
+        if any(x < 0 for x in v):
+            raise ValueError(f"expected days >= 0, got {v}")
         return v
 
     @field_validator("posterior_quantiles")
@@ -83,7 +98,8 @@ class BoneStudyOptions(BaseModel):
 
     @property
     def horizon_days(self) -> list[float]:
-        return [float(y) * DAYS_PER_YEAR for y in self.horizon_years]
+        """Days since baseline of the headline indices: the onset plus each horizon."""
+        return [self.onset_days + float(y) * DAYS_PER_YEAR for y in self.horizon_years]
 
 
 def cytokine_parameter_names(arms: Sequence[str] = ("rankl", "opg", "ob"), *, ec50: bool = True) -> list[str]:
@@ -100,7 +116,9 @@ def bone_problem(
     outputs: Sequence[str] = DEFAULT_OUTPUTS,
     solver: SolverConfig = FORWARD,
     model: Model = BONE_INFLAMMATION,
+    onset_days: float = 0.0,
 ) -> ModelProblem:
-    """The study's problem over ``bounds`` with ``outputs`` at ``times_days`` (BMD as per cent change)."""
+    """The study's problem over ``bounds`` with ``outputs`` at ``times_days`` (BMD as per cent change),
+    cytokine levels from ``onset_days``."""
     return model_problem(model, bounds, times_days=times_days, outputs=outputs, solver=solver,
-                         percent_change=PERCENT_CHANGE)
+                         percent_change=PERCENT_CHANGE, onset=onset_days)

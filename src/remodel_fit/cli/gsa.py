@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-FIGURES = ("sobol_bars.png", "sobol_heatmap.png", "morris.png", "convergence.png")
+FIGURES = ("sobol_bars.png", "sobol_heatmap.png", "sobol_drivers.png", "morris.png", "convergence.png")
 
 
 def register(subparsers) -> None:
@@ -33,17 +33,18 @@ def run(args: argparse.Namespace) -> int:
     seed = stage_seed(config.seed, gsa.seed_stage)
     solver = config.gsa_solver()
     sobol_evaluator, evaluator = gsa.evaluators(solver, progress=not args.no_progress)
-    build = partial(_timed_problem, bounds, gsa.outputs, solver, config.model_value())
+    build = partial(_timed_problem, bounds, gsa.outputs, solver, config.model_value(), gsa.onset_days)
     result = run_study(build, horizon_days=gsa.horizon_days, grid_days=gsa.time_grid_days, options=gsa, seed=seed,
                        sobol_evaluator=sobol_evaluator, evaluator=evaluator)
-    write_study(Path(args.outdir), result, bounds=bounds, sources=sources, seed=seed)
+    write_study(Path(args.outdir), result, bounds=bounds, sources=sources, seed=seed, onset_days=gsa.onset_days)
     return 0
 
 
-def _timed_problem(bounds, outputs, solver, model, times_days):
+def _timed_problem(bounds, outputs, solver, model, onset_days, times_days):
     from ..bone.gsa import bone_problem
 
-    return bone_problem(bounds, times_days=times_days, outputs=outputs, solver=solver, model=model)
+    return bone_problem(bounds, times_days=times_days, outputs=outputs, solver=solver, model=model,
+                        onset_days=onset_days)
 
 
 def _bounds(gsa, posterior: Path | None) -> tuple[dict, dict]:
@@ -60,7 +61,7 @@ def _bounds(gsa, posterior: Path | None) -> tuple[dict, dict]:
     return bounds, sources
 
 
-def write_study(outdir: Path, result, *, bounds: dict, sources: dict, seed: int) -> None:
+def write_study(outdir: Path, result, *, bounds: dict, sources: dict, seed: int, onset_days: float) -> None:
     """Every output of the ``gsa`` stage under ``outdir``: tidy CSVs, failures.json, problem.json, figures."""
     import jax
 
@@ -71,9 +72,10 @@ def write_study(outdir: Path, result, *, bounds: dict, sources: dict, seed: int)
     for name, frame in tidy_tables(result).items():
         write_csv(outdir / name, frame)
     write_json(outdir / "failures.json", result.failures)
-    write_json(outdir / "problem.json", {"seed": seed, "bounds": bounds, "sources": sources,
+    write_json(outdir / "problem.json", {"seed": seed, "bounds": bounds, "sources": sources, "onset_days": onset_days,
                                          "host_devices": jax.local_device_count()})
     save_figure(outdir / "sobol_bars.png", plots.sobol_bars(result.sobol))
-    save_figure(outdir / "sobol_heatmap.png", plots.sobol_heatmap(result.sobol_time))
+    save_figure(outdir / "sobol_heatmap.png", plots.sobol_heatmap(result.sobol_time, onset_days))
+    save_figure(outdir / "sobol_drivers.png", plots.drivers_over_time(result.sobol_time, onset_days))
     save_figure(outdir / "morris.png", plots.morris_plot(result.morris))
     save_figure(outdir / "convergence.png", plots.convergence_plot(result.convergence))

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     table = predict_scenarios(model, fit_base(idata), draws, predict.scenarios or DEFAULT_SCENARIOS,
                               times, list(predict.observables), solver)
     write_csv(args.outdir / "scenarios.csv", table)
-    save_figure(args.outdir / "scenarios.png", prediction_bands(table))
+    save_figure(args.outdir / "scenarios.png", prediction_bands(table, {o.name: o.unit for o in model.observables}))
     print(f"predict {attrs['fit_name']}: {table['scenario'].nunique()} scenarios x {len(predict.observables)} "
           f"observables -> {args.outdir}")
     return 0

@@ -1,4 +1,4 @@
-"""Diagnostics of a fit: pure functions of an ``az.InferenceData`` (layout: the idata contract).
+"""Diagnostics of a fit: pure functions of its ArviZ ``xarray.DataTree`` (docs/architecture.md).
 
 - :func:`summary`: ArviZ's table (R-hat, bulk/tail ESS, MCSE, 90% HDI) with the variable as a column.
 - :func:`gates`: the pass/fail gates (R-hat, ESS, divergences, failed solves).
@@ -15,6 +15,7 @@ from typing import Any
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DataError
@@ -31,9 +32,13 @@ def is_internal(name: str) -> bool:
     return str(name).endswith(NONCENTRED_SUFFIX)
 
 
-def summary(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> pd.DataFrame:
-    """``az.summary`` of the posterior (90% HDI), the variable name in column ``variable``."""
-    table = az.summary(idata, var_names=list(var_names) if var_names else None, hdi_prob=HDI_PROB)
+def summary(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """``az.summary`` of the posterior (90% HDI, unrounded), the variable name in column ``variable``."""
+    table = az.summary(idata, var_names=list(var_names) if var_names else None, ci_prob=HDI_PROB, ci_kind="hdi",
+                       round_to="none")
+    label = f"hdi{round(HDI_PROB * 100)}"
+    lo, hi = (1 - HDI_PROB) / 2 * 100, (1 + HDI_PROB) / 2 * 100
+    table = pd.DataFrame(table).rename(columns={f"{label}_lb": f"hdi_{lo:g}%", f"{label}_ub": f"hdi_{hi:g}%"})
     return table.rename_axis("variable").reset_index()
 
 
@@ -51,7 +56,7 @@ class GateThresholds(BaseModel):
     max_failed_solves: int = Field(0, ge=0, description="largest acceptable number of failed ODE solves recorded during sampling")
 
 
-def gates(idata: az.InferenceData, **thresholds: float) -> dict[str, Any]:
+def gates(idata: xr.DataTree, **thresholds: float) -> dict[str, Any]:
     """Each gate's value, threshold, rule and verdict, plus the overall ``passed``.
 
     ``thresholds`` override :class:`GateThresholds`. R-hat and ESS run over every element of
@@ -62,7 +67,7 @@ def gates(idata: az.InferenceData, **thresholds: float) -> dict[str, Any]:
     limits = GateThresholds(**thresholds)
     rhat_max, ess_min = limits.rhat_max, limits.ess_min
     max_divergences, max_failed_solves = limits.max_divergences, limits.max_failed_solves
-    post = idata.posterior
+    post = idata.posterior.to_dataset()
     rhat = _per_element(az.rhat(post), post)
     bulk = _per_element(az.ess(post, method="bulk"), post)
     tail = _per_element(az.ess(post, method="tail"), post)
@@ -128,7 +133,7 @@ def _gate(values: Mapping[str, float], threshold: float, *, worst: str) -> dict[
     return {"value": value, "threshold": threshold, "rule": rule, "worst": key, "passed": bool(passed)}
 
 
-def _count_gate(idata: az.InferenceData, stat: str, threshold: int) -> dict[str, Any]:
+def _count_gate(idata: xr.DataTree, stat: str, threshold: int) -> dict[str, Any]:
     rule = f"total <= {threshold}"
     stats = getattr(idata, "sample_stats", None)
     if stats is None or stat not in stats:
@@ -180,7 +185,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def score_recovery(idata: az.InferenceData, truth: Mapping[str, Any]) -> pd.DataFrame:
+def score_recovery(idata: xr.DataTree, truth: Mapping[str, Any]) -> pd.DataFrame:
     """Score every posterior variable that has a true value: one row per parameter (or subject).
 
     Non-centred latents (``P_z``) are skipped: ``P_subject`` carries the subject-level truth.
@@ -263,7 +268,7 @@ def coverage(recovery: pd.DataFrame) -> dict[str, Any]:
 # ---------------------------------------------------------------- predictive bands
 
 
-def predictive_bands(idata: az.InferenceData, group: str = "posterior_predictive") -> pd.DataFrame:
+def predictive_bands(idata: xr.DataTree, group: str = "posterior_predictive") -> pd.DataFrame:
     """Quantiles of ``<group>.y`` pooled over draws and the group's subjects at each observed time.
 
     One row per (observable, group, time) in order of first appearance, with ``q05`` … ``q95``,

@@ -1,8 +1,10 @@
-"""ArviZ InferenceData of a fit (its layout: docs/architecture.md, "The fit file").
+"""The fit file: an ArviZ ``xarray.DataTree`` (its layout: docs/architecture.md, "The fit file").
 
-Groups: posterior, sample_stats (+ ``failed_solves``), log_likelihood, prior,
-prior_predictive, posterior_predictive (computed in chunks of draws), observed_data,
-constant_data; provenance attributes on the root and on ``posterior``.
+Groups: posterior, sample_stats (+ ``failed_solves``), log_likelihood (``y_subject`` only, so
+``az.loo(dt)`` leaves out a subject by default), log_likelihood_measurement (``y``), prior,
+prior_predictive, posterior_predictive (thinned, float32), observed_data, constant_data;
+units and descriptions as variable attributes; provenance attributes on the root and on
+``posterior``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from importlib import metadata
 import arviz as az
 import jax
 import numpy as np
+import xarray as xr
 from numpyro import handlers
 
 from ..io import atomic_path
@@ -58,58 +61,115 @@ def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: i
     return jax.jit(lambda s, ks: jax.lax.map(one, (s, ks), batch_size=min(chunk, n)))(samples, keys)
 
 
-def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None) -> az.InferenceData:
-    """Assemble the InferenceData of a finished NUTS run (seeded by ``key`` for predictive draws)."""
+def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None) -> xr.DataTree:
+    """Assemble the DataTree of a finished NUTS run (seeded by ``key`` for predictive draws).
+
+    Predictive groups keep ``nuts.predictive_draws`` draws (thinned evenly, float32); the
+    log-likelihood groups keep every draw (PSIS-LOO needs them)."""
     fm, mcmc = run.fit_model, run.mcmc
-    spec, data = fm.options, fm.data
-    chains, draws = spec.nuts.chains, spec.nuts.draws
+    nuts, data = fm.options.nuts, fm.data
+    chains, draws = nuts.chains, nuts.draws
     k_post, k_prior = jax.random.split(key)
     grouped = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in grouped.items()}
-    post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=spec.nuts.predictive_chunk)
-    n_prior = prior_draws or chains * draws
-    prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=spec.nuts.predictive_chunk)
+    post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=nuts.predictive_chunk)
+    n_prior = prior_draws or min(chains * draws, nuts.predictive_draws or chains * draws)
+    prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=nuts.predictive_chunk)
 
     def by_chain(d, c, n):
         return {k: np.asarray(v).reshape((c, n) + v.shape[1:]) for k, v in d.items()}
 
     post, prior = by_chain(post, chains, draws), by_chain(prior, 1, n_prior)
     params = [k for k in post if k not in LIKELIHOOD_SITES]
-    stats = {STAT_NAMES[k]: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items() if k in STAT_NAMES}
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    stats = {STAT_NAMES[k]: np.asarray(v) for k, v in extra.items() if k in STAT_NAMES}
     stats["tree_depth"] = (np.log2(np.maximum(stats["n_steps"], 1)).astype(int) + 1)
-    stats["lp"] = -np.asarray(mcmc.get_extra_fields(group_by_chain=True)["potential_energy"])
+    stats["lp"] = -np.asarray(extra["potential_energy"])
     stats["failed_solves"] = post["failed_solves"].astype(np.int64)
 
-    attrs = provenance(fm)
-    dims = {k: ["subject"] for k in params if k.endswith(("_subject", "_z"))}
-    dims.update(y=["measurement"], y_subject=["subject"])
-    groups = az.from_dict(
-        posterior={k: post[k] for k in params},
-        sample_stats=stats,
-        log_likelihood={"y": post["log_lik"], "y_subject": post["log_lik_subject"]},
-        posterior_predictive={"y": post["y"]},
-        prior={k: prior[k] for k in params},
-        prior_predictive={"y": prior["y"]},
-        observed_data={"y": np.asarray(data.values)},
-        coords={"subject": list(data.subjects), "measurement": np.arange(data.n_measurements)},
-        dims=dims,
-    )
-    datasets = {g: groups[g] for g in groups.groups()}
-    for g in ("observed_data", "posterior_predictive", "prior_predictive"):
-        datasets[g] = datasets[g].assign_coords(measurement_coords(fm))
-    # log_likelihood also has y_subject on dim subject: its measurement-level subject coordinate is
-    # named measurement_subject so that ``subject`` keeps the subject labels
+    keep = thinned_draws(draws, chains, nuts.predictive_draws)
     by_measurement = measurement_coords(fm)
-    by_measurement["measurement_subject"] = by_measurement.pop("subject")
-    datasets["log_likelihood"] = datasets["log_likelihood"].assign_coords(by_measurement)
-    datasets["constant_data"] = constant_data(fm)
-    idata = az.InferenceData(attrs=attrs, **datasets)
-    idata.attrs.update(attrs)
-    idata.posterior.attrs.update(attrs, chain_method=run.chain_method, gradient=fm.gradient,
-                                 sampling_seconds=float(run.seconds),
-                                 laplace=json.dumps(run.laplace.summary() if run.laplace else None),
-                                 laplace_seconds=float(run.laplace.seconds) if run.laplace else 0.0)
+    groups = {
+        "posterior": _samples({k: post[k] for k in params}, fm),
+        "sample_stats": _samples(stats, fm),
+        "log_likelihood": _samples({"y_subject": post["log_lik_subject"]}, fm),
+        "log_likelihood_measurement": _samples({"y": post["log_lik"].astype(np.float32)}, fm).assign_coords(by_measurement),
+        "posterior_predictive": _samples({"y": post["y"][:, keep].astype(np.float32)}, fm, draw=keep).assign_coords(by_measurement),
+        "prior": _samples({k: prior[k] for k in params}, fm),
+        "prior_predictive": _samples({"y": prior["y"].astype(np.float32)}, fm).assign_coords(by_measurement),
+        "observed_data": xr.Dataset({"y": (("measurement",), np.asarray(data.values))},
+                                    coords={"measurement": np.arange(data.n_measurements), **by_measurement}),
+        "constant_data": constant_data(fm),
+    }
+    describe(groups, fm)
+    attrs = provenance(fm)
+    idata = xr.DataTree.from_dict({"/": xr.Dataset(attrs=attrs), **groups})
+    idata["posterior"].attrs.update(attrs, chain_method=run.chain_method, gradient=fm.gradient,
+                                    sampling_seconds=float(run.seconds),
+                                    laplace=json.dumps(run.laplace.summary() if run.laplace else None),
+                                    laplace_seconds=float(run.laplace.seconds) if run.laplace else 0.0)
+    idata["log_likelihood"].attrs["default_var"] = "y_subject"
     return idata
+
+
+def thinned_draws(draws: int, chains: int, keep: int | None) -> np.ndarray:
+    """Indices of the draws kept per chain so that about ``keep`` draws remain in all (all: None)."""
+    if keep is None or keep >= draws * chains:
+        return np.arange(draws)
+    per_chain = max(1, -(-keep // chains))
+    return np.unique(np.linspace(0, draws - 1, per_chain).round().astype(int))
+
+
+def _samples(values: dict, fm: FitModel, draw: np.ndarray | None = None) -> xr.Dataset:
+    """A (chain, draw, ...) dataset; a trailing axis of the subject or measurement count gets that dim."""
+    data = fm.data
+    out = {}
+    for name, v in values.items():
+        v = np.asarray(v)
+        dims = ["chain", "draw"]
+        if v.ndim == 3:
+            dims.append("subject" if name.endswith(("_subject", "_z")) else "measurement")
+        out[name] = (dims, v)
+    ds = xr.Dataset(out)
+    coords = {"chain": np.arange(ds.sizes["chain"]),
+              "draw": draw if draw is not None else np.arange(ds.sizes["draw"])}
+    if "subject" in ds.dims:
+        coords["subject"] = list(data.subjects)
+    if "measurement" in ds.dims:
+        coords["measurement"] = np.arange(data.n_measurements)
+    return ds.assign_coords(coords)
+
+
+def describe(groups: dict[str, xr.Dataset], fm: FitModel) -> None:
+    """Units and descriptions as variable attributes (from the model's parameters and observables)."""
+    model = fm.model
+    meaning = {p.name: (p.unit, p.description) for p in model.parameters}
+    for name in list(groups["posterior"].data_vars):
+        base = name.removesuffix("_subject")
+        if name.startswith("sigma_"):
+            attrs = ("1", f"noise sd of {name.removeprefix('sigma_')} on the log scale (log-normal likelihood)")
+        elif name.endswith("_sd"):
+            attrs = ("1", f"between-subject sd of log {name.removesuffix('_sd')}")
+        elif name.endswith("_z"):
+            attrs = ("1", f"standard-normal subject effect of {name.removesuffix('_z')} (non-centred)")
+        elif base in meaning:
+            attrs = (meaning[base][0], meaning[base][1] + (" (per subject)" if name != base else ""))
+        elif name == "failed_solves":
+            attrs = ("1", "subjects whose solve failed at this draw")
+        else:
+            continue
+        for g in ("posterior", "prior"):
+            if name in groups[g]:
+                groups[g][name].attrs.update(units=attrs[0], description=attrs[1])
+    units = {o.name: o.unit for o in model.observables}
+    measured = ", ".join(f"{o} [{units[o]}]" for o in fm.data.observables)
+    for g, text in (("observed_data", "measured value"), ("posterior_predictive", "posterior-predictive replicate"),
+                    ("prior_predictive", "prior-predictive replicate"),
+                    ("log_likelihood_measurement", "log-likelihood of each measurement given its subject's effects")):
+        groups[g]["y"].attrs.update(description=f"{text}; observable and unit per measurement: {measured}")
+    groups["log_likelihood"]["y_subject"].attrs.update(
+        description="log p(y_i | theta) of each subject's whole series, marginal subject effects integrated out "
+                    "(the default unit of PSIS-LOO)")
 
 
 def measurement_coords(fm: FitModel) -> dict:
@@ -123,9 +183,7 @@ def measurement_coords(fm: FitModel) -> dict:
     }
 
 
-def constant_data(fm: FitModel):
-    import xarray as xr
-
+def constant_data(fm: FitModel) -> xr.Dataset:
     d = fm.data
     out = {
         "time_grid": xr.DataArray(np.asarray(d.times, dtype=float), dims=["time"]),
@@ -158,14 +216,18 @@ VOLATILE_ATTRS = ("created_at", "sampling_seconds", "laplace_seconds")
 config and seed give a byte-identical file (the fit log keeps the timings)."""
 
 
-def write_idata(idata: az.InferenceData, path: str | os.PathLike) -> None:
-    """Write netCDF atomically (nothing half-written is left on failure), without volatile attributes."""
-    groups = {g: idata[g].copy() for g in idata.groups()}
+def write_idata(idata: xr.DataTree, path: str | os.PathLike) -> None:
+    """Write netCDF atomically (nothing half-written is left on failure), compressed, without volatile
+    attributes."""
+    groups = {g: node.to_dataset() for g, node in idata.children.items()}
     for ds in groups.values():
         ds.attrs = {k: v for k, v in ds.attrs.items() if k not in VOLATILE_ATTRS}
-    stable = az.InferenceData(attrs={k: v for k, v in idata.attrs.items() if k not in VOLATILE_ATTRS}, **groups)
+    root = xr.Dataset(attrs={k: v for k, v in idata.attrs.items() if k not in VOLATILE_ATTRS})
+    stable = xr.DataTree.from_dict({"/": root, **groups})
+    encoding = {f"/{g}": {v: {"compression": "gzip", "compression_opts": 4} for v in ds.data_vars}
+                for g, ds in groups.items()}
     with atomic_path(path) as tmp:
-        stable.to_netcdf(str(tmp))
+        stable.to_netcdf(str(tmp), engine="h5netcdf", encoding=encoding)
 
 
 def _version(package: str) -> str:
@@ -175,7 +237,7 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def read_idata(path: str | os.PathLike) -> az.InferenceData:
+def read_idata(path: str | os.PathLike) -> xr.DataTree:
     """A fit's InferenceData from netCDF; :class:`DataError` (one line) for a missing, truncated or foreign file."""
     from pathlib import Path
 
@@ -191,6 +253,6 @@ def read_idata(path: str | os.PathLike) -> az.InferenceData:
         reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
         raise DataError(f"{path}: not a readable netCDF file ({reason}); {expected} (truncated by a killed run? "
                         "rerun the fit)") from None
-    if "posterior" not in idata.groups():
+    if "posterior" not in idata.children:
         raise DataError(f"{path}: has no posterior group; {expected}")
     return idata

@@ -48,6 +48,8 @@ class NutsOptions:
     chain_method: ChainMethod = Field("parallel", description="parallel: one host device per chain (at most 2)")
     max_tree_depth: int = Field(8, ge=1, description="largest NUTS tree depth (2^depth leapfrog steps)")
     predictive_chunk: int = Field(100, ge=1, description="draws per chunk of the predictive pass")
+    predictive_draws: int | None = Field(400, ge=1, description="draws kept (thinned evenly) in the posterior- and "
+                                         "prior-predictive groups of the fit file; null: every draw")
     init: Literal["median", "laplace"] = Field(
         "median",
         description="median: chains start near the prior median; laplace: BFGS mode + finite-difference Hessian, "

@@ -1,4 +1,4 @@
-"""Data-overview figure: every subject's trajectory, one panel per observable, coloured by group."""
+"""Data-overview figure: per observable, each group's mean ± SE over time (subjects faint behind)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,47 @@ import pandas as pd
 
 from ..data.tables import GROUP, OBSERVABLE, SD, SUBJECT, TIME, UNIT, VALUE
 
+MAX_SUBJECT_LINES = 200
+"""Above this many subjects per panel the individual lines are left out (they would be a smear)."""
+
 
 def overview_figure(measurements: pd.DataFrame, *, observables: list[str] | None = None, title: str | None = None):
-    """A matplotlib figure: panels by observable, one line per subject, colours by group, sd bars."""
+    """Panels by observable: the group means ± SE at each time (thick), the subjects' own series
+    faint behind them (with their sd bars where the table has them). Time in months past 6 months."""
     import matplotlib.pyplot as plt
 
     observables = observables or list(dict.fromkeys(measurements[OBSERVABLE]))
     groups = list(dict.fromkeys(measurements[GROUP]))
     colours = {g: plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")(i % 20) for i, g in enumerate(groups)}
+    months = measurements[TIME].max() >= 180
+    scale, unit_t = (365.25 / 12, "months") if months else (1.0, "days")
     ncols = min(3, len(observables))
     nrows = math.ceil(len(observables) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.3 * nrows), squeeze=False, layout="constrained")
     for ax, obs in zip(axes.flat, observables):
         rows = measurements[measurements[OBSERVABLE] == obs]
-        for (subject, group), r in rows.groupby([SUBJECT, GROUP], sort=False):
-            r = r.sort_values(TIME)
-            sd = r[SD].to_numpy(float) if SD in r else np.full(len(r), np.nan)
-            ax.plot(r[TIME], r[VALUE], "-o", ms=2.5, lw=0.8, alpha=0.6, color=colours[group])
-            if np.isfinite(sd).any():
-                ax.errorbar(r[TIME], r[VALUE], yerr=np.nan_to_num(sd), fmt="none", lw=0.6, alpha=0.6,
-                            color=colours[group])
+        if rows[SUBJECT].nunique() <= MAX_SUBJECT_LINES:
+            for (subject, group), r in rows.groupby([SUBJECT, GROUP], sort=False):
+                r = r.sort_values(TIME)
+                ax.plot(r[TIME] / scale, r[VALUE], "-", lw=0.5, alpha=0.15, color=colours[group])
+                sd = r[SD].to_numpy(float) if SD in r else np.full(len(r), np.nan)
+                if np.isfinite(sd).any():
+                    ax.errorbar(r[TIME] / scale, r[VALUE], yerr=np.nan_to_num(sd), fmt="none", lw=0.5, alpha=0.3,
+                                color=colours[group])
+        for group, r in rows.groupby(GROUP, sort=False):
+            stats = r.groupby(TIME)[VALUE].agg(["mean", "std", "count"]).reset_index()
+            se = stats["std"].fillna(0.0) / np.sqrt(stats["count"])
+            ax.errorbar(stats[TIME] / scale, stats["mean"], yerr=se, fmt="-o", ms=3.5, lw=1.8, capsize=2,
+                        color=colours[group], label=f"{group} (n = {r[SUBJECT].nunique()})")
         unit = rows[UNIT].iloc[0] if UNIT in rows and len(rows) else ""
-        ax.set_title(obs)
-        ax.set_xlabel("time (days)")
-        ax.set_ylabel(f"{obs} ({unit})" if unit and unit != "1" else obs)
+        ax.set_title(obs, fontsize=10)
+        ax.set_xlabel(f"time ({unit_t})")
+        ax.set_ylabel(f"{obs} ({unit})" if unit and unit != "1" else f"{obs} (relative)")
     for ax in axes.flat[len(observables):]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], color=colours[g], marker="o", lw=1) for g in groups]
-    fig.legend(handles, groups, loc="upper center", ncol=min(len(groups), 4), frameon=False,
-               bbox_to_anchor=(0.5, 1.0 + 0.04 / nrows), fontsize="small")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(groups), 4), frameon=False, fontsize="small")
     n = measurements[SUBJECT].nunique()
-    fig.suptitle(title or f"{n} subjects, {len(groups)} groups", y=1.0 + 0.1 / nrows)
-    fig.tight_layout()
+    fig.suptitle(title or f"{n} subjects in {len(groups)} groups: group mean ± SE (thick), subjects (faint)",
+                 fontsize=10)
     return fig

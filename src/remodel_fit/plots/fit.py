@@ -1,4 +1,4 @@
-"""Figures of one fit: each function takes an ``az.InferenceData`` and returns a Figure.
+"""Figures of one fit: each function takes its ArviZ ``xarray.DataTree`` and returns a Figure.
 
 Positive parameters are drawn on a log10 scale where the scale matters (pair, forest,
 prior-vs-posterior): the priors are log-normal, so that is where their shapes are readable.
@@ -14,36 +14,54 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from arviz_stats.base import array_stats
 from matplotlib.figure import Figure
 
 from ..inference.diagnostics import is_internal, normalise_truth, predictive_bands
 
 CYTOKINE_PATTERN = r"^(tnf|il1|il6)_"
 MAX_PAIR = 8
+MAX_TRACE = 30
 DAYS_PER_MONTH = 365.25 / 12
 _SAMPLE_DIMS = ("chain", "draw")
 
 
-def population_variables(idata: az.InferenceData, group: str = "posterior") -> list[str]:
-    """Posterior variables without extra dims (no subject effects)."""
-    ds = getattr(idata, group)
+def population_variables(idata: xr.DataTree, group: str = "posterior") -> list[str]:
+    """Variables without extra dims (no subject effects)."""
+    ds = idata[group]
     return [str(n) for n, da in ds.data_vars.items() if set(da.dims) == set(_SAMPLE_DIMS)]
 
 
-def trace(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> Figure:
-    """Trace and marginal density per variable (subject effects overlaid in one row)."""
-    axes = az.plot_trace(idata, var_names=_names(var_names), compact=True, divergences="bottom")
-    return _figure(axes, "Trace")
+def quantities_of_interest(idata: xr.DataTree) -> list[str]:
+    """Mechanism and population parameters, then between-subject sds, then noise sds (no subject
+    effects, no solver counts): what trace, rank and forest show."""
+    names = [n for n in population_variables(idata) if n != "failed_solves"]
+    order = {n: (2 if n.startswith("sigma_") else 1 if n.endswith("_sd") else 0) for n in names}
+    return sorted(names, key=lambda n: order[n])
 
 
-def rank(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> Figure:
-    """Rank histograms per chain (uniform when chains mix); population variables by default."""
-    axes = az.plot_rank(idata, var_names=_names(var_names) or population_variables(idata))
-    return _figure(axes, "Rank plots")
+def trace(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure:
+    """Trace and marginal density per chain of the quantities of interest (divergences as a rug)."""
+    names = _names(var_names) or quantities_of_interest(idata)
+    title = "Trace"
+    limit = MAX_TRACE
+    if len(names) > limit:
+        title, names = f"Trace: first {limit} of {len(names)} quantities", names[:limit]
+    with az.rc_context({"plot.max_subplots": 2 * len(names) + 2}):
+        pc = az.plot_trace_dist(idata, var_names=names, compact=True)
+    return _figure(pc, title)
 
 
-def pair(idata: az.InferenceData, pattern: str = CYTOKINE_PATTERN) -> Figure:
-    """Pair plot (log10 of positive values) of the parameters matching ``pattern``, divergences in red.
+def rank(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure:
+    """Fractional-rank ECDF per chain of the quantities of interest (inside the envelope when chains mix)."""
+    names = _names(var_names) or quantities_of_interest(idata)
+    with az.rc_context({"plot.max_subplots": len(names) + 2}):
+        pc = az.plot_rank(idata, var_names=names)
+    return _figure(pc, "Rank plots (fractional-rank ECDF minus uniform, per chain)")
+
+
+def pair(idata: xr.DataTree, pattern: str = CYTOKINE_PATTERN) -> Figure:
+    """Pair plot (log10 of positive values) of the parameters matching ``pattern``, divergences marked.
 
     At most ``MAX_PAIR`` of them; without such parameters, the first population parameters
     (not noise SDs).
@@ -51,59 +69,93 @@ def pair(idata: az.InferenceData, pattern: str = CYTOKINE_PATTERN) -> Figure:
     names = [n for n in population_variables(idata) if re.search(pattern, n)]
     title = "Cytokine parameters"
     if not names:
-        names = [n for n in population_variables(idata) if not n.startswith("sigma_")][:MAX_PAIR]
+        names = [n for n in quantities_of_interest(idata) if not n.startswith("sigma_")][:MAX_PAIR]
         title = "Population parameters (no cytokine parameters in this fit)"
     if len(names) > MAX_PAIR:
         title = f"{title}: first {MAX_PAIR} of {len(names)}"
         names = names[:MAX_PAIR]
     if len(names) < 2:
         return _note(f"{title}: fewer than two parameters, no pair plot")
-    post, labels = _log10(idata.posterior[names])
-    data = az.InferenceData(posterior=post, **_sample_stats(idata))
-    axes = az.plot_pair(data, var_names=labels, kind="scatter", marginals=True,
-                        divergences="sample_stats" in data.groups(),
-                        scatter_kwargs={"alpha": 0.25, "s": 4, "marker": "o"}, textsize=9)
-    return _figure(axes, title)
+    post, labels = _log10(idata.posterior.to_dataset()[names])
+    data = xr.DataTree.from_dict({"posterior": post, **_sample_stats(idata)})
+    with az.rc_context({"plot.max_subplots": len(names) ** 2 + 2}):
+        pc = az.plot_pair(data, var_names=labels, marginal=True,
+                          visuals={"divergence": "sample_stats" in data.children,
+                                   "scatter": {"alpha": 0.25, "size": 4, "marker": "o"}})
+    return _figure(pc, title)
 
 
-def forest(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> Figure:
-    """90% intervals, chains combined, with R-hat and ESS columns (non-centred latents left out).
-
-    Positive variables with a prior are shown as log10(posterior / prior median), so every
-    parameter shares one axis and zero means 'where the prior put it'.
-    """
-    names = _names(var_names) or [str(n) for n in idata.posterior.data_vars if not is_internal(n)]
-    post = idata.posterior[names]
-    prior = getattr(idata, "prior", None)
-    shifted, labels = {}, []
+def forest(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure:
+    """Median, 50 % and 90 % intervals (chains pooled) of the quantities of interest, with R-hat and
+    bulk ESS. Positive variables with a prior are shown as log10(posterior / prior median), so every
+    parameter shares one axis and 0 means 'where the prior put it'."""
+    names = _names(var_names) or quantities_of_interest(idata)
+    post = idata.posterior.to_dataset()[names]
+    prior = idata["prior"].to_dataset() if "prior" in idata.children else None
+    rhat, ess = az.rhat(post), az.ess(post, method="bulk")
+    rows = []
     for name in names:
-        da = post[name]
-        if bool((da > 0).all()) and prior is not None and name in prior:
-            label = f"log10({name}/prior median)"
-            shifted[label] = np.log10(da / float(prior[name].median()))
-        else:
-            label = name
-            shifted[label] = da
-        labels.append(label)
-    data = az.InferenceData(posterior=xr.Dataset(shifted))
-    axes = az.plot_forest(data, var_names=labels, combined=True, hdi_prob=0.9, r_hat=True, ess=True)
-    return _figure(axes, "Posterior 90% intervals")
+        values = post[name].values.ravel()
+        label = name
+        if prior is not None and name in prior and bool((values > 0).all()):
+            values, label = np.log10(values / float(prior[name].median())), f"{name} (log10 / prior median)"
+        rows.append((label, np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]), float(rhat[name]), float(ess[name])))
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(rows) + 1.2), layout="constrained")
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, q, _, _) in zip(y, rows):
+        ax.plot([q[0], q[4]], [yi, yi], color="C0", lw=1)
+        ax.plot([q[1], q[3]], [yi, yi], color="C0", lw=3.5)
+        ax.plot(q[2], yi, "o", color="white", mec="C0", ms=4)
+    ax.axvline(0, color="0.6", lw=0.6, ls=":")
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    for yi, (_, _, r, e) in zip(y, rows):
+        ax.annotate(f"R-hat {r:.3f}   ESS {e:.0f}", (1.01, yi), xycoords=("axes fraction", "data"), fontsize=7,
+                    va="center", color="C3" if (r > 1.01 or e < 400) else "0.3")
+    ax.set_xlabel("posterior: median (dot), 50 % (thick) and 90 % (thin) intervals", fontsize=8)
+    fig.suptitle("Quantities of interest", fontsize=10)
+    return fig
 
 
-def energy(idata: az.InferenceData) -> Figure:
-    """Marginal vs transition energy (BFMI in the legend)."""
+def subject_effects(idata: xr.DataTree) -> Figure:
+    """Each subject effect ``P_subject``: subjects sorted by posterior median, 90 % intervals, the
+    population value as a line; one compact panel per effect whatever the number of subjects."""
+    names = [n for n in idata.posterior.data_vars if str(n).endswith("_subject")]
+    if not names:
+        return _note("no subject effects in this fit")
+    fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 3.0), squeeze=False, layout="constrained")
+    for ax, name in zip(axes[0], names):
+        da = idata.posterior[name]
+        q = np.quantile(da.values.reshape(-1, da.shape[-1]), [0.05, 0.5, 0.95], axis=0)
+        order = np.argsort(q[1])
+        x = np.arange(order.size)
+        ax.vlines(x, q[0][order], q[2][order], color="C0", lw=0.6, alpha=0.7)
+        ax.plot(x, q[1][order], ".", color="C0", ms=3)
+        population = str(name).removesuffix("_subject")
+        if population in idata.posterior:
+            ax.axhline(float(idata.posterior[population].median()), color="C3", lw=0.8, label="population median")
+        ax.set_title(str(name), fontsize=9)
+        ax.set_xlabel(f"{order.size} subjects, sorted", fontsize=8)
+        ax.set_xticks([])
+    _legend_below(fig, axes[0][0])
+    fig.suptitle("Subject effects: median and 90 % interval", fontsize=10)
+    return fig
+
+
+def energy(idata: xr.DataTree) -> Figure:
+    """Marginal vs transition energy, with the BFMI."""
     return _figure(az.plot_energy(idata), "Energy")
 
 
 def prior_posterior(
-    idata: az.InferenceData,
+    idata: xr.DataTree,
     var_names: Sequence[str] | None = None,
     *,
     truth: Mapping | None = None,
     ncols: int = 4,
 ) -> Figure:
-    """Prior and posterior densities per population parameter (log10 for positive ones), truth marked."""
-    names = _names(var_names) or [n for n in population_variables(idata) if n in idata.prior]
+    """Prior and posterior densities per quantity of interest (log10 for positive ones), truth marked."""
+    names = _names(var_names) or [n for n in quantities_of_interest(idata) if n in idata["prior"]]
     if not names:
         return _note("no parameter has both prior and posterior draws")
     true = normalise_truth(truth) if truth else {}
@@ -115,8 +167,8 @@ def prior_posterior(
         prior, post = idata.prior[name].values.ravel(), idata.posterior[name].values.ravel()
         log = bool((prior > 0).all() and (post > 0).all())
         f = np.log10 if log else (lambda x: x)
-        az.plot_kde(f(prior), ax=ax, plot_kwargs={"color": "0.5", "linestyle": "--"}, label="prior")
-        az.plot_kde(f(post), ax=ax, plot_kwargs={"color": "C0"}, label="posterior")
+        ax.plot(*_kde(f(prior)), color="0.5", linestyle="--", label="prior")
+        ax.plot(*_kde(f(post)), color="C0", label="posterior")
         if name in true and np.ndim(true[name]) == 0:
             ax.axvline(f(float(true[name])), color="C3", label="truth")
         ax.set_title(name, fontsize=9)
@@ -130,7 +182,7 @@ def prior_posterior(
     return fig
 
 
-def ppc(idata: az.InferenceData, group: str = "posterior_predictive") -> Figure:
+def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
     """Predictive 5-95% and 25-75% bands and median over the data, one panel per (observable, group).
 
     Bands pool draws and the group's subjects at each observed time; dots are the observations.
@@ -180,6 +232,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "rank": rank,
     "pair": pair,
     "forest": forest,
+    "subjects": subject_effects,
     "energy": energy,
     "prior_posterior": prior_posterior,
     "ppc": ppc,
@@ -191,10 +244,17 @@ def _names(var_names: Sequence[str] | None) -> list[str] | None:
     return list(var_names) if var_names else None
 
 
-def _figure(axes, title: str) -> Figure:
-    fig = np.atleast_1d(axes).ravel()[0].figure
+def _figure(pc, title: str) -> Figure:
+    """The matplotlib Figure of an arviz-plots PlotCollection, titled."""
+    fig = pc.get_viz("figure")
     fig.suptitle(title)
     return fig
+
+
+def _kde(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid and density of a 1-D sample (ArviZ's KDE)."""
+    grid, pdf, _ = array_stats.kde(np.asarray(values, dtype=float).ravel())
+    return grid, pdf
 
 
 def _legend_below(fig: Figure, ax) -> None:
@@ -222,11 +282,11 @@ def _log10(ds: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
     return xr.Dataset(out), labels
 
 
-def _sample_stats(idata: az.InferenceData) -> dict:
-    return {"sample_stats": idata.sample_stats} if "sample_stats" in idata.groups() else {}
+def _sample_stats(idata: xr.DataTree) -> dict:
+    return {"sample_stats": idata["sample_stats"].to_dataset()} if "sample_stats" in idata.children else {}
 
 
-def _units(idata: az.InferenceData) -> dict[str, str]:
+def _units(idata: xr.DataTree) -> dict[str, str]:
     """Observable units from the fitted model named in the attrs, when the package knows it."""
     from ..registry import get_model
 

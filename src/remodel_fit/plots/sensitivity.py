@@ -44,8 +44,9 @@ def sobol_bars(frame: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def sobol_heatmap(frame: pd.DataFrame) -> plt.Figure:
-    """Total indices over time: parameters x time, one panel per output."""
+def sobol_heatmap(frame: pd.DataFrame, onset_days: float | None = None) -> plt.Figure:
+    """Total indices over time: parameters x time, one panel per output (onset marked; before it the
+    outputs do not vary and every index is 0)."""
     first = frame[frame["kind"] == "first_total"]
     outputs = list(dict.fromkeys(first["output"]))
     fig, axes = _grid(len(outputs), ncols=2, size=(5.5, 3.8))
@@ -62,27 +63,64 @@ def sobol_heatmap(frame: pd.DataFrame) -> plt.Figure:
         ticks = np.linspace(0, table.shape[1] - 1, min(6, table.shape[1])).astype(int)
         ax.set_xticks(ticks, [f"{table.columns[i] / 365.25:.1f}" for i in ticks], fontsize=7)
         ax.set_xlabel("years")
+        if onset_days is not None:
+            ax.axvline(np.searchsorted(table.columns.to_numpy(float), onset_days) - 0.5, color="white", lw=1, ls="--")
         ax.set_title(f"ST: {output}", fontsize=9)
         fig.colorbar(image, ax=ax, fraction=0.04)
     fig.tight_layout()
     return fig
 
 
-def morris_plot(frame: pd.DataFrame) -> plt.Figure:
-    """mu* against sigma per parameter, one panel per output; hollow when mu*'s CI reaches 0."""
+def morris_plot(frame: pd.DataFrame, label_top: int = 4) -> plt.Figure:
+    """mu* against sigma per parameter: a row per output, a column per horizon; the ``label_top``
+    parameters with the largest mu* are named in each panel, hollow markers when mu*'s CI reaches 0."""
     outputs = list(dict.fromkeys(frame["output"]))
-    fig, axes = _grid(len(outputs))
+    horizons = sorted(dict.fromkeys(frame["time_years"])) if "time_years" in frame else [None]
+    fig, axes = plt.subplots(len(outputs), len(horizons), figsize=(3.6 * len(horizons), 3.0 * len(outputs)),
+                             squeeze=False, layout="constrained")
+    colours = {p: f"C{i % 10}" for i, p in enumerate(dict.fromkeys(frame["parameter"]))}
+    for i, output in enumerate(outputs):
+        for j, horizon in enumerate(horizons):
+            ax = axes[i, j]
+            part = frame[(frame["output"] == output) & ((frame["time_years"] == horizon) if horizon is not None else True)]
+            weak = part["ci_overlaps_zero"].to_numpy(bool)
+            ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="none", ecolor="0.7", lw=0.8)
+            for (_, row), w in zip(part.iterrows(), weak):
+                c = colours[row["parameter"]]
+                ax.scatter(row["mu_star"], row["sigma"], s=22, facecolors="none" if w else c, edgecolors=c)
+            for rank, (_, row) in enumerate(part.nlargest(label_top, "mu_star").iterrows()):
+                ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=6.5, xytext=(4, 4 + 7 * rank),
+                            textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"})
+            ax.set_title(f"{output} at {horizon:g} y" if horizon is not None else output, fontsize=9)
+            ax.set_xlabel("mu* (mean |elementary effect|)", fontsize=8)
+            ax.set_ylabel("sigma", fontsize=8)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=p) for p, c in colours.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(6, len(handles)), fontsize=7, frameon=False)
+    return fig
+
+
+def drivers_over_time(frame: pd.DataFrame, onset_days: float | None = None, top: int = 6) -> plt.Figure:
+    """Early and late drivers: each parameter's total index ST over time (its CI as a band), one
+    panel per output; the ``top`` parameters by their largest ST are drawn, the onset is marked."""
+    first = frame[frame["kind"] == "first_total"]
+    outputs = list(dict.fromkeys(first["output"]))
+    fig, axes = _grid(len(outputs), ncols=2, size=(5.2, 3.4))
     for ax, output in zip(axes, outputs):
-        part = frame[frame["output"] == output]
-        weak = part["ci_overlaps_zero"].to_numpy(bool)
-        ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="none", ecolor="0.6", lw=0.8)
-        ax.scatter(part["mu_star"][~weak], part["sigma"][~weak], c="tab:red", s=18)
-        ax.scatter(part["mu_star"][weak], part["sigma"][weak], facecolors="none", edgecolors="tab:red", s=18)
-        for _, row in part.iterrows():
-            ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=6)
-        ax.set_xlabel("mu*")
-        ax.set_ylabel("sigma")
+        part = first[first["output"] == output]
+        leaders = part.groupby("parameter")["ST"].max().nlargest(top).index
+        for i, name in enumerate(leaders):
+            sub = part[part["parameter"] == name].sort_values("time_days")
+            years = sub["time_days"] / 365.25
+            ax.plot(years, sub["ST"].clip(lower=0), color=f"C{i}", lw=1.4, label=name)
+            ax.fill_between(years, (sub["ST"] - sub["ST_conf"]).clip(lower=0), (sub["ST"] + sub["ST_conf"]).clip(upper=1),
+                            color=f"C{i}", alpha=0.12, lw=0)
+        if onset_days is not None:
+            ax.axvline(onset_days / 365.25, color="k", lw=0.8, ls="--", label="inflammation onset")
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("years")
+        ax.set_ylabel("total Sobol' index ST")
         ax.set_title(output, fontsize=9)
+        ax.legend(fontsize=6.5, frameon=False, loc="upper right")
     fig.tight_layout()
     return fig
 

@@ -1,8 +1,8 @@
 """A sensitivity problem over a model's parameters and constant level inputs.
 
 Inputs are model parameters (e.g. ``tnf_e_rankl``) or *levels* ``{input}_level`` of a level
-input, applied as a constant from t = 0 on top of the initial steady state; inputs not varied
-stay at their reference. Outputs are observables at chosen times (those in
+input, applied as a constant from ``onset`` (days) on top of the initial steady state; before
+the onset, and for inputs not varied, the reference level holds. Outputs are observables at chosen times (those in
 ``percent_change`` as per cent change from 1, i.e. from baseline for relative observables);
 each output column is ``'{observable}@{time:g}d'``. :class:`ModelBatch` is the batch function:
 a frozen, picklable value, so worker processes can evaluate it.
@@ -42,6 +42,7 @@ class ModelBatch:
     times: tuple[float, ...]
     solver: SolverConfig
     percent_change: frozenset[str] = frozenset()
+    onset: float = 0.0
 
     def __call__(self, X):
         defaults = self.model.defaults()
@@ -49,7 +50,7 @@ class ModelBatch:
 
         def single(x):
             p = {**defaults, **{name: x[i] for name, i in self.parameters}}
-            inputs = {c: LevelSchedule(jnp.zeros(1), x[i][None]) for c, i in self.levels}
+            inputs = {c: LevelSchedule(jnp.full(1, self.onset), x[i][None]) for c, i in self.levels}
             sol = simulate(self.model, p, ts, inputs, config=self.solver)
             cols = [100.0 * (sol.observables[o] - 1.0) if o in self.percent_change else sol.observables[o]
                     for o in self.outputs]
@@ -76,6 +77,7 @@ def model_problem(
     outputs: Sequence[str],
     solver: SolverConfig = FORWARD,
     percent_change: Sequence[str] = (),
+    onset: float = 0.0,
     key: str = "gsa",
 ) -> ModelProblem:
     """Problem over ``bounds`` (name -> [low, high]) and the evaluator of ``outputs`` at ``times_days``."""
@@ -98,10 +100,10 @@ def model_problem(
         except Exception as err:
             raise ConfigError(f"{key}.outputs: {err}") from None
     times = np.unique(np.asarray(times_days, dtype=float))
-    if times.size == 0 or np.any(times <= 0):
-        raise ConfigError(f"{key} output times must be positive days, got {list(times_days)}")
+    if times.size == 0 or np.any(times < 0) or not times[-1] > 0:
+        raise ConfigError(f"{key} output times must be days >= 0 (not all 0), got {list(times_days)}")
     f = ModelBatch(model, tuple(parameters), tuple(levels), tuple(outputs), tuple(times.tolist()), solver,
-                   frozenset(percent_change))
+                   frozenset(percent_change), float(onset))
     columns = pd.DataFrame([{"column": f"{o}@{t:g}d", "output": o, "time_days": t} for o in outputs for t in times])
     problem = check_problem({"names": names, "bounds": [[float(v) for v in bounds[n]] for n in names]})
     return ModelProblem(problem, f, columns)

@@ -47,6 +47,13 @@ def sobol_indices(
     sum: all resamples at once are one matrix product with the (R, n) counts.
     """
     y = np.asarray(y, dtype=np.float64)
+    if np.ptp(y) == 0.0:  # an output that does not vary (e.g. before an input's onset): every index is 0
+        zeros = np.zeros(d)
+        out = {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
+        if second_order:
+            upper = np.triu(np.ones((d, d), bool), k=1)
+            out["S2"] = out["S2_conf"] = np.where(upper, 0.0, np.nan)
+        return out
     y = (y - y.mean()) / y.std()
     a, b, ab, ba = split_design(y, d, second_order)
     n = a.shape[0]
