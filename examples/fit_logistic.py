@@ -52,7 +52,7 @@ def main(out: str = "results/examples/logistic_idata.nc", draws: str = "100") ->
     data, _ = draw_data(FitModel(model, template, options), jax.random.PRNGKey(12), TRUTH)
     idata = fit(model, data, options)
     write_idata(idata, out)
-    print(az.summary(idata, var_names=["r", "K", "N0", "K_sd", "sigma_N"], hdi_prob=0.9).to_string())
+    print(az.summary(idata, var_names=["r", "K", "N0", "K_sd", "sigma_N"], ci_prob=0.9).to_string())
     print("truth:", TRUTH, "->", out)
     return 0
 

@@ -126,13 +126,13 @@ def netcdf_cases(tmp_path_factory):
     import arviz as az
 
     root = tmp_path_factory.mktemp("nc")
-    idata = az.from_dict(posterior={"a": np.random.default_rng(0).normal(size=(2, 50))})
+    idata = az.from_dict({"posterior": {"a": np.random.default_rng(0).normal(size=(2, 50))}})
     good = root / "good.nc"
     idata.to_netcdf(str(good))
     (root / "truncated.nc").write_bytes(good.read_bytes()[: len(good.read_bytes()) // 3])
     (root / "empty.nc").write_bytes(b"")
     (root / "text.nc").write_text("not a netCDF file\n")
-    az.from_dict(observed_data={"y": np.ones(3)}).to_netcdf(str(root / "no_posterior.nc"))
+    az.from_dict({"observed_data": {"y": np.ones(3)}}).to_netcdf(str(root / "no_posterior.nc"))
     return root
 
 

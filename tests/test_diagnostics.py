@@ -234,7 +234,8 @@ def test_every_figure_returns_a_figure_with_expected_panels(good):
         "trace": 2 * 8,  # trace + density per variable, subjects overlaid
         "rank": 6,  # population variables
         "pair": 6,  # 3 cytokine parameters: lower triangle of a 3x3 grid with marginals
-        "forest": 3,  # intervals, ESS, R-hat columns
+        "forest": 1,  # one axis: intervals, with R-hat and ESS annotated per row
+        "subjects": 1,  # one compact panel per subject effect (k_out_subject)
         "energy": 2,  # BFMI per chain + marginal/transition energy
         "prior_posterior": 5,  # population variables that also have prior draws
         "ppc": 4,  # observable x group
@@ -254,8 +255,9 @@ def test_pair_forest_and_ppc_show_the_right_variables_and_panels(good):
     assert not any("k_out" in lab for lab in labels)
     plt.close(fig)
     fig = fit_plots.forest(good)
-    ticks = [t.get_text() for t in fig.axes[0].texts]  # arviz-plots: labels are texts in their own column
-    assert "log10(k_out/prior median)" in ticks and not any("k_out_z" in t for t in ticks)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "k_out (log10 / prior median)" in ticks and not any("k_out_z" in t or "k_out_subject" in t for t in ticks)
+    assert len(ticks) == len(fit_plots.quantities_of_interest(good))
     plt.close(fig)
     fig = fit_plots.ppc(good)
     titles = [ax.get_title() for ax in fig.axes]

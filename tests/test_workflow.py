@@ -107,7 +107,7 @@ def test_shipped_configs_validate_and_plan(tmp_path, name, rules):
     if name == "clinical" and not clinical.exists():
         pytest.skip("clinical data directory absent")
     config = yaml.safe_load((REPO / f"config/{name}.yaml").read_text())
-    config["clinical_dir"] = config["data"]["clinical_dir"] = str(clinical)
+    config["data"]["clinical_dir"] = str(clinical)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     cmd = [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),

@@ -16,13 +16,18 @@ from remodel_fit.plots.fit import FIGURES
 from remodel_fit.settings import workflow_settings
 from remodel_fit.settings.workflow import GENERATED_TABLES
 
+CONFIG_FILES = ", ".join(str(p) for p in workflow.overwrite_configfiles or []) or "config/config.yaml"
+
 try:
-    SETTINGS = workflow_settings(config, "config")
-    SETTINGS.check_inputs()
+    SETTINGS = workflow_settings(config, CONFIG_FILES)
 except ConfigError as err:
     sys.exit(f"remodel-fit workflow: error: {err}")
+try:
+    SETTINGS.check_inputs()
+except ConfigError as err:
+    sys.exit(f"remodel-fit workflow: error: {CONFIG_FILES}: {err}")
 
-SHARED_SECTIONS = ("seed", "model", "solver", "clinical_dir")
+SHARED_SECTIONS = ("seed", "model", "solver")
 
 
 def config_slice(name, sections):
@@ -111,3 +116,21 @@ DIAGNOSE_SHELL = (
     " --max-divergences {params.max_divergences} --max-failed-solves {params.max_failed_solves}"
     " {params.fail_on_gate} > {log} 2>&1"
 )
+
+
+# ---- report (report.smk)
+
+
+def report_inputs(wildcards):
+    """The landing page's inputs: every fit's gates and PPC, the first fit's predictions and Sobol' table, LOO."""
+    fits = list(SETTINGS.fit.fits)
+    out = {
+        "config": config_slice("report", ["fit"]),
+        "gates": expand("results/diagnose/{fit}/gates.json", fit=fits),
+        "ppc": expand("results/diagnose/{fit}/ppc.png", fit=fits),
+        "predictions": expand("results/predict/{fit}/scenarios.png", fit=fits[:1]),
+        "sobol": expand("results/gsa/posterior_{fit}/sobol.csv", fit=fits[:1]) if fits else "results/gsa/prior/sobol.csv",
+    }
+    if len(SETTINGS.fit.compare.fits) > 1:
+        out["loo"] = "results/compare/loo_compare.csv"
+    return out

@@ -1,7 +1,9 @@
-"""``remodel-fit validate``: check measurement (and conditions) tables against a model.
+"""``remodel-fit validate``: check a workflow config, or measurement (and conditions) tables
+against a model.
 
-Prints a one-line summary and optionally writes it as JSON; on a bad table prints one line
-naming file, line, column and what was expected, exits 2 and writes nothing.
+Prints a one-line summary and optionally writes it as JSON; on a bad config or table prints one
+line naming the file with its line and column or key and what was expected, exits 2 and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("validate", help="validate measurement/conditions tables (one-line summary or error)",
-                            epilog="example: remodel-fit validate --measurements m.csv --conditions c.csv --out v.json")
-    parser.add_argument("--measurements", required=True, help="measurement table (CSV/TSV, PEtab v1 names accepted)")
+    parser = sub.add_parser("validate", help="validate a workflow config or measurement/conditions tables "
+                            "(one-line summary or error)",
+                            epilog="examples: remodel-fit validate --config config/config.yaml; "
+                            "remodel-fit validate --measurements m.csv --conditions c.csv --out v.json")
+    parser.add_argument("--config", default=None, help="a workflow config: every section, key and configured "
+                        "input path is checked (what `make run` does before Snakemake starts)")
+    parser.add_argument("--measurements", default=None, help="measurement table (CSV/TSV, PEtab v1 names accepted)")
     parser.add_argument("--conditions", default=None, help="conditions/doses table (CSV/TSV)")
     parser.add_argument("--model", default=None, help="model whose observables and inputs to check against "
                         "(default: bone_inflammation)")
@@ -33,9 +39,14 @@ def model_argument(name: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
     from .common import start
 
     start(compile_cache=False)
+    if args.config is not None:
+        return check_config(args.config)
+    if args.measurements is None:
+        raise ConfigError("--measurements or --config: give a table or a config to validate")
     from ..data.build import build_dataset, read_tables, summarise
     from ..io import save_figure, write_json
 
@@ -50,4 +61,19 @@ def run(args: argparse.Namespace) -> int:
 
         save_figure(args.plot, overview_figure(meas))
     print(summary["line"])
+    return 0
+
+
+def check_config(path: str) -> int:
+    """Validate a workflow config and the inputs it names; one summary line."""
+    from ..errors import ConfigError
+    from ..settings import workflow_settings
+    from ..settings.base import load_yaml
+
+    settings = workflow_settings(load_yaml(path), path)
+    try:
+        settings.check_inputs()
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    print(f"{path}: valid; fits {', '.join(settings.fit.fits) or 'none'}; data source {settings.data.source}")
     return 0

@@ -88,8 +88,6 @@ class WorkflowSettings(Section):
     seed: int = Field(description="master seed; every random stage derives its own seed from it by name", ge=0,
                       le=2**31 - 1)
     model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
-    clinical_dir: str = Field(CLINICAL_DIR, description="directory of the digitised clinical-trial arms (read in "
-                              "place, never copied)")
     solver: SolverConfig = Field(default_factory=SolverConfig, description="ODE solver settings shared by every stage")
     scenarios: ScenarioSettings = Field(default_factory=ScenarioSettings, description=ScenarioSettings.__doc__)
     synthetic: SyntheticSettings = Field(default_factory=SyntheticSettings, description=SyntheticSettings.__doc__)
@@ -106,6 +104,17 @@ class WorkflowSettings(Section):
         if v not in MODELS:
             raise ValueError(f"unknown model {v!r}{did_you_mean(v, list(MODELS))}; built-in models: {', '.join(MODELS)}")
         return v
+
+    @model_validator(mode="after")
+    def _fits_named_exist(self) -> WorkflowSettings:
+        known = list(self.fit.fits)
+        named = [(f"fit.compare.fits.{i}", n) for i, n in enumerate(self.fit.compare.fits)]
+        named += [(f"diagnose.truth.{n}", n) for n in self.diagnose.truth if n != "synthetic"]
+        for key, name in named:
+            if name not in known:
+                raise ValueError(f"{key}: no fit {name!r} under fit.fits{did_you_mean(name, known)}; "
+                                 f"expected one of {', '.join(known) or 'none'}")
+        return self
 
     @property
     def raw(self) -> dict:
