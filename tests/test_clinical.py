@@ -96,3 +96,18 @@ def test_missing_directory_is_a_clear_error(tmp_path, capsys):
     assert main(["read-clinical", "--clinical-dir", str(tmp_path / "nope"), "--outdir", str(tmp_path / "o")]) == 2
     assert "clinical directory not found" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_daily_teriparatide_of_the_companion_becomes_a_level_input(clinical_path):
+    """Leder 2014 combination: 20 ug/day teriparatide for 2 years (continuous_dosing_* companion),
+    in days from the trial baseline, next to the denosumab doses; the v2 core takes both."""
+    v2 = get_model("bone_inflammation_v2")
+    path = clinical_path / "looker1998_and_leder2014_combination.csv"
+    meas, cond = read_arm(path, drugs=["denosumab", "teriparatide"])
+    teri = cond[cond.input == "teriparatide_ug_day"]
+    assert teri.time_days.tolist() == [0.0, 730.0] and teri.value.tolist() == [20.0, 0.0]
+    assert (cond.input == "denosumab_mg").sum() == 4
+    ds = build_dataset(validate_measurements(meas, v2), validate_conditions(cond, v2, meas), v2)
+    assert set(ds.inputs) == {"teriparatide_ug_day", "denosumab_mg"}
+    _, denosumab_only = read_arm(path, drugs=["denosumab"])
+    assert set(denosumab_only.input) == {"denosumab_mg"}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .bone.inflammation import BONE_INFLAMMATION
+from .bone.inflammation_v2 import BONE_INFLAMMATION_V2
 from .errors import ModelError
 from .model.base import Model
 from .model.lemaire import LEMAIRE_2004
 from .model.logistic import LOGISTIC
 from .model.pivonka import PIVONKA_2008
 
-MODELS: dict[str, Model] = {m.name: m for m in (BONE_INFLAMMATION, PIVONKA_2008, LEMAIRE_2004, LOGISTIC)}
+MODELS: dict[str, Model] = {m.name: m for m in (BONE_INFLAMMATION, BONE_INFLAMMATION_V2, PIVONKA_2008, LEMAIRE_2004, LOGISTIC)}
 DEFAULT_MODEL = BONE_INFLAMMATION.name
 
 

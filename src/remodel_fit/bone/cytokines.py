@@ -13,6 +13,8 @@ published one), above 1 when inflamed, and positive for every C >= 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import jax.numpy as jnp
 
 from ..model.base import Parameter, Params
@@ -41,7 +43,10 @@ EFFECT = {
 ASSUMED = "assumed default (see cytokines.py); calibrate against data"
 
 
-def parameters() -> tuple[Parameter, ...]:
+def parameters(effect: Mapping[tuple[str, str], float] = EFFECT, arm_text: Mapping[str, str] = ARM_TEXT,
+               effect_source: str = ASSUMED) -> tuple[Parameter, ...]:
+    """Reference level, EC50 and the four arm effects of every cytokine (a model on another core
+    passes its own effect defaults, arm descriptions and their source)."""
     out: list[Parameter] = []
     for c in CYTOKINES:
         src = "healthy IL-6 about 5 pg/mL (docs/model.md)" if c == "il6" else ASSUMED
@@ -50,8 +55,8 @@ def parameters() -> tuple[Parameter, ...]:
         for arm in ARMS:
             out.append(
                 Parameter(
-                    f"{c}_e_{arm}", EFFECT[(c, arm)], "1", f"maximal effect of {LONG_NAME[c]} that {ARM_TEXT[arm]}",
-                    ASSUMED, positive=False, lower=0.0, upper=100.0, group="cytokine",
+                    f"{c}_e_{arm}", effect[(c, arm)], "1", f"maximal effect of {LONG_NAME[c]} that {arm_text[arm]}",
+                    effect_source, positive=False, lower=0.0, upper=100.0, group="cytokine",
                 )
             )
     return tuple(out)

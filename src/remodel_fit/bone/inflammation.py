@@ -113,7 +113,7 @@ def effective_cytokines(t, p: Params, inputs) -> dict[str, jnp.ndarray]:
     levels = {c: level_at(inputs, c, t, p[f"{c}_ref"]) for c in cytokines.CYTOKINES}
     for cytokine, drug, prefix in ANTI_CYTOKINES:
         if drug in inputs:
-            _, absorbed = amounts_at(inputs[drug], p[f"{prefix}_after"], t, *_pk(p, prefix))
+            _, absorbed = amounts_at(inputs[drug], p[f"{prefix}_after"], t, *sc_pk(p, prefix))
             conc = mg_to_pmol(absorbed, ANTIBODY_KDA) / p[f"{prefix}_V"]
             levels[cytokine] = levels[cytokine] * p[f"{prefix}_ic50"] / (p[f"{prefix}_ic50"] + conc)
     return levels
@@ -127,7 +127,7 @@ def modifiers(t, y, p: Params, inputs) -> pivonka.Modifiers:
     )
 
 
-def _pk(p: Params, prefix: str) -> tuple:
+def sc_pk(p: Params, prefix: str) -> tuple:
     """(ka, ke, F) of a subcutaneous antibody; denosumab's linear part only (its central is a state)."""
     ke = 0.0 if prefix == "dmab" else p[f"{prefix}_kel"]
     return p[f"{prefix}_ka"], ke, p[f"{prefix}_F"]
@@ -139,7 +139,7 @@ def _prepare(p: Params, inputs) -> Params:
     out = {**p, "OBp0": cells[0], "OBa0": cells[1], "OCa0": cells[2], "RANKL0": s["RANKL"], "OPG0": s["OPG"]}
     for _, drug, prefix in ANTI_CYTOKINES + (("", "denosumab_mg", "dmab"),):
         if drug in inputs:  # depot/central amounts after each dose: O(1) PK per right-hand side
-            out[f"{prefix}_after"] = after_doses(inputs[drug], *_pk(p, prefix))
+            out[f"{prefix}_after"] = after_doses(inputs[drug], *sc_pk(p, prefix))
     return out
 
 
@@ -153,7 +153,7 @@ def _vector_field(t, y, p: Params, inputs) -> jnp.ndarray:
     d_obp, d_oba, d_oca = pivonka.cell_derivatives(y[0], y[1], y[2], p, m)
     absorption = 0.0
     if "denosumab_mg" in inputs:
-        depot_mg, _ = amounts_at(inputs["denosumab_mg"], p["dmab_after"], t, *_pk(p, "dmab"))
+        depot_mg, _ = amounts_at(inputs["denosumab_mg"], p["dmab_after"], t, *sc_pk(p, "dmab"))
         absorption = p["dmab_ka"] * p["dmab_F"] * mg_to_pmol(depot_mg, DENOSUMAB_KDA) / p["dmab_V"]
     dmab = y[3]
     d_dmab = absorption - p["dmab_kel"] * dmab - p["dmab_vmax"] * dmab / (p["dmab_km"] + dmab)

@@ -27,6 +27,11 @@ with ``subject = group = <arm name>`` (the file name without ``looker1998_and_``
   for (romosozumab, blosozumab, alendronate) keep their rows, named the same way; pass
   ``drugs=["denosumab"]`` to keep only supported ones (validation rejects the others).
   Zero cells (placebo) are not doses and are dropped.
+- **Daily regimens.** The companion ``continuous_dosing_<arm file>`` (next to the arm file) holds
+  intervals ``Type, Dosing start (days), Dosing end (days), Dose per day`` in the cohort's age;
+  each becomes two rows of the level input ``<drug>_<unit>_day`` (e.g. ``teriparatide_ug_day``,
+  units in :data:`DAILY_UNITS`): the daily dose from the start, 0 from the end. The same
+  ``drugs`` filter applies.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ TIME_COLUMN = "Time (days)"
 BMD_COLUMN = "BMD total hip"
 OBSERVABLES: dict[str, str] = {BMD_COLUMN: "bmd_th_rel", "CTX": "ctx_rel", "P1NP": "p1np_rel", "BSAP": "bsap_rel"}
 PREFIX = "looker1998_and_"
+DAILY_UNITS: dict[str, str] = {"teriparatide": "ug", "alendronate": "mg"}
+"""Unit of ``Dose per day`` in the companions, by drug (clinical README: teriparatide in mcg daily)."""
+COMPANION_PREFIX = "continuous_dosing_"
 _MEDICATION = re.compile(r"^Medication:\s*(?P<drug>[^(]+?)\s*\((?P<unit>[^)]+)\)$")
 
 
@@ -111,9 +119,29 @@ def read_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> 
         amount = data[column].to_numpy(float)
         dose_rows += [{SUBJECT: arm, GROUP: arm, TIME: t, INPUT: f"{drug}_{unit}", VALUE: a}
                       for t, a in zip(time, amount) if np.isfinite(a) and a > 0]
+    dose_rows += _daily_regimens(path, arm, t0, keep)
     conditions = pd.DataFrame(dose_rows, columns=list(CONDITION_COLUMNS))
     conditions = conditions.sort_values([INPUT, TIME], kind="stable").reset_index(drop=True)
     return measurements, conditions
+
+
+def _daily_regimens(path: Path, arm: str, t0: float, keep: set[str] | None) -> list[dict]:
+    """Level rows (start: daily dose, end: 0) of the arm's ``continuous_dosing_*`` companion, if any."""
+    companion = path.with_name(COMPANION_PREFIX + path.name)
+    if not companion.exists():
+        return []
+    rows = []
+    for _, r in pd.read_csv(companion).iterrows():
+        drug = str(r["Type"]).strip().lower()
+        if keep is not None and drug not in keep:
+            continue
+        if drug not in DAILY_UNITS:
+            raise DataError(f"{companion}: drug {drug!r} has no known daily unit; known: {', '.join(DAILY_UNITS)}")
+        name = f"{drug}_{DAILY_UNITS[drug]}_day"
+        rows += [{SUBJECT: arm, GROUP: arm, TIME: float(r["Dosing start (days)"]) - t0, INPUT: name,
+                  VALUE: float(r["Dose per day"])},
+                 {SUBJECT: arm, GROUP: arm, TIME: float(r["Dosing end (days)"]) - t0, INPUT: name, VALUE: 0.0}]
+    return rows
 
 
 def read_arms(

@@ -20,9 +20,14 @@ Params = dict[str, jnp.ndarray]
 """Parameter values keyed by name (scalars, or equal-shaped arrays under vmap)."""
 
 
+Status = Literal["published", "calibrated", "assumed", ""]
+"""Where a default comes from: a paper or the authors' code, a fit of this project, or a choice."""
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One model parameter with its unit, admissible range and literature source."""
+    """One model parameter with its unit, admissible range, literature source and status
+    (empty status: read from the source text, :func:`status`)."""
 
     name: str
     default: float
@@ -33,6 +38,16 @@ class Parameter:
     upper: float = float("inf")
     positive: bool = True
     group: str = "core"
+    status: Status = ""
+
+    @property
+    def origin(self) -> str:
+        """'published', 'calibrated' or 'assumed': the status, or 'assumed' where the source says
+        assumed/calibrate and 'published' otherwise."""
+        if self.status:
+            return self.status
+        text = self.source.lower()
+        return "assumed" if "assumed" in text or "calibrate" in text else "published"
 
 
 @dataclass(frozen=True)

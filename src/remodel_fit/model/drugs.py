@@ -27,12 +27,15 @@ def mg_to_pmol(mg: jnp.ndarray, molar_mass_kda: float) -> jnp.ndarray:
 
 
 def transfer(dt: jnp.ndarray, ka: jnp.ndarray, ke: jnp.ndarray) -> jnp.ndarray:
-    """(exp(-ke dt) - exp(-ka dt)) / (ka - ke); as ka -> ke its first-order expansion
-    dt exp(-ke dt) (1 - (ka - ke) dt / 2), exact in value and gradient at ka = ke."""
+    """(exp(-ke dt) - exp(-ka dt)) / (ka - ke), written as exp(-min(ka, ke) dt) (1 - exp(-|ka - ke| dt))
+    / |ka - ke| so it cannot overflow whichever rate is faster (absorption-limited drugs such as
+    teriparatide have ka < ke); as ka -> ke its first-order expansion dt exp(-ke dt) (1 - (ka - ke) dt / 2),
+    exact in value and gradient at ka = ke."""
     diff = ka - ke
     close = jnp.abs(diff) < 1e-9
-    safe = jnp.where(close, 1e-9, diff)
-    return jnp.where(close, dt * jnp.exp(-ke * dt) * (1.0 - 0.5 * diff * dt), jnp.exp(-ke * dt) * (-jnp.expm1(-safe * dt)) / safe)
+    safe = jnp.where(close, 1e-9, jnp.abs(diff))
+    slow = jnp.minimum(ka, ke)
+    return jnp.where(close, dt * jnp.exp(-ke * dt) * (1.0 - 0.5 * diff * dt), jnp.exp(-slow * dt) * (-jnp.expm1(-safe * dt)) / safe)
 
 
 def _propagate(depot, central, dt, ka, ke, bioavailability):

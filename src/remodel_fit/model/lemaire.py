@@ -2,8 +2,14 @@
 
 States (pM): R (responding osteoblasts), B (active osteoblasts), C (active osteoclasts).
 Unlike Pivonka 2008, RANKL is on active osteoblasts and OPG comes from responding
-osteoblasts. Parameter values as printed in the paper (Table 1); the external
-injection terms (I_L, I_O, I_P, and so r_L) of the paper are zero here and omitted.
+osteoblasts. Parameter values as printed in the paper (Table 1). The input ``pth_infusion``
+(pM/day) is the paper's PTH injection I_P; its receptor occupancy is the paper's quasi-steady form
+
+    pi_P = (I_P/k_P + S_P/k_P) / (I_P/k_P + k_6/k_5),
+
+the injected part in numerator and denominator, the endogenous part in the numerator only (this
+form reproduces the published 4.04-fold osteoclast peak; tests/test_core_pth.py). The other
+injection terms of the paper (I_L, I_O, and so r_L) are zero here and omitted.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from .base import Model, Observable, Parameter, Params
+from .pth import PTH_INFUSION, infusion
 from .steady import positive_root
 
 SRC = "Lemaire et al. 2004, J Theor Biol 229:293, Table 1"
@@ -38,9 +45,11 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 
-def _pi(C, R, B, p: Params) -> dict[str, jnp.ndarray]:
+def _pi(C, R, B, p: Params, injection: jnp.ndarray = 0.0) -> dict[str, jnp.ndarray]:
+    """pi_C, pi_P and pi_L with the PTH injection I_P = ``injection`` (pM/day)."""
     pi_c = (C + p["f_0"] * p["C_s"]) / (C + p["C_s"])
-    pi_p = (p["S_P"] / p["k_P"]) / (p["k_6"] / p["k_5"])
+    injected = injection / p["k_P"]
+    pi_p = (injected + p["S_P"] / p["k_P"]) / (injected + p["k_6"] / p["k_5"])
     pi_l = (
         p["k_3"] / p["k_4"] * p["K_LP"] * pi_p * B
         / (1.0 + p["k_3"] * p["K"] / p["k_4"] + p["k_1"] / (p["k_2"] * p["k_O"]) * (p["K_OP"] / pi_p * R))
@@ -48,8 +57,8 @@ def _pi(C, R, B, p: Params) -> dict[str, jnp.ndarray]:
     return {"pi_C": pi_c, "pi_P": pi_p, "pi_L": pi_l}
 
 
-def _derivatives(R, B, C, p: Params):
-    s = _pi(C, R, B, p)
+def _derivatives(R, B, C, p: Params, injection: jnp.ndarray = 0.0):
+    s = _pi(C, R, B, p, injection)
     r_to_b = p["f_0"] * p["d_B"] / s["pi_C"] * R
     return (
         p["D_R"] * s["pi_C"] - r_to_b,
@@ -77,7 +86,7 @@ def steady_cells(p: Params) -> jnp.ndarray:
 
 
 def _vector_field(t, y, p, inputs):
-    return jnp.stack(_derivatives(y[0], y[1], y[2], p))
+    return jnp.stack(_derivatives(y[0], y[1], y[2], p, infusion(inputs, t)))
 
 
 def _initial_state(p, inputs):
@@ -94,6 +103,7 @@ LEMAIRE_2004 = Model(
     states=("R", "B", "C"),
     state_units=("pM", "pM", "pM"),
     parameters=PARAMETERS,
+    inputs=(PTH_INFUSION,),
     vector_field=_vector_field,
     initial_state=_initial_state,
     observe=_observe,

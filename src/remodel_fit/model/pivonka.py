@@ -7,8 +7,9 @@ are those of the authors' group's public code (package ``bone-models``), which
 correct errors in the printed table (docs/model.md, "The Pivonka 2008 core").
 
 The functions here take multiplicative ``Modifiers`` so the inflammation model
-(``bone.py``) reuses them unchanged; with the neutral modifiers they are the
-published model.
+(``bone/inflammation.py``) reuses them unchanged; with the neutral modifiers they are the
+published model. The input ``pth_infusion`` (pM/day) is the paper's PTH dosage P_PTH,d, added to
+the systemic production: PTH = (beta_PTH + P_PTH,d) / Dt_PTH (0 without a schedule).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Model, Observable, Parameter, Params
+from .pth import PTH_INFUSION, infusion
 from .steady import positive_root
 
 SRC = "Pivonka et al. 2008, Bone 43:249; values from the authors' group's code (bone-models)"
@@ -57,6 +59,7 @@ class Modifiers(NamedTuple):
     oba_apoptosis: jnp.ndarray = 1.0  # A_OBa multiplier
     ocp: jnp.ndarray = 1.0  # D_OCp multiplier
     decoy: jnp.ndarray = 0.0  # extra RANKL decoy binding, K_A * concentration (e.g. denosumab)
+    pth: jnp.ndarray = 0.0  # exogenous PTH production P_PTH,d (pM/day), added to beta_PTH
 
 
 NEUTRAL = Modifiers()
@@ -65,7 +68,7 @@ NEUTRAL = Modifiers()
 def signalling(OBp, OBa, OCa, p: Params, m: Modifiers = NEUTRAL) -> dict[str, jnp.ndarray]:
     """TGF-beta, PTH, OPG, RANKL and the activation/repression functions."""
     tgf = OCa
-    pth = p["beta_PTH"] / p["Dt_PTH"]
+    pth = (p["beta_PTH"] + m.pth) / p["Dt_PTH"]
     pi_act_pth = pth / (pth + p["K_D4"])
     pi_rep_pth = p["K_D6"] / (pth + p["K_D6"])
     p_opg = p["beta_OPG"] * m.opg * OBa * pi_rep_pth
@@ -119,8 +122,12 @@ def steady_cells(p: Params, m: Modifiers = NEUTRAL) -> jnp.ndarray:
     return jnp.stack([obp, oba, oca])
 
 
+def _modifiers(t, inputs) -> Modifiers:
+    return Modifiers(pth=infusion(inputs, t))
+
+
 def _vector_field(t, y, p, inputs):
-    return jnp.stack(cell_derivatives(y[0], y[1], y[2], p))
+    return jnp.stack(cell_derivatives(y[0], y[1], y[2], p, _modifiers(t, inputs)))
 
 
 def _initial_state(p, inputs):
@@ -128,7 +135,7 @@ def _initial_state(p, inputs):
 
 
 def _observe(t, y, y0, p, inputs):
-    s = signalling(y[0], y[1], y[2], p)
+    s = signalling(y[0], y[1], y[2], p, _modifiers(t, inputs))
     return {
         "OBp": y[0],
         "OBa": y[1],
@@ -140,7 +147,7 @@ def _observe(t, y, y0, p, inputs):
 
 
 def _auxiliaries(t, y, p, inputs):
-    s = signalling(y[0], y[1], y[2], p)
+    s = signalling(y[0], y[1], y[2], p, _modifiers(t, inputs))
     return {k: s[k] for k in ("TGFb", "PTH", "RANKL", "OPG")}
 
 
@@ -150,6 +157,7 @@ PIVONKA_2008 = Model(
     states=("OBp", "OBa", "OCa"),
     state_units=("pM", "pM", "pM"),
     parameters=PARAMETERS,
+    inputs=(PTH_INFUSION,),
     vector_field=_vector_field,
     initial_state=_initial_state,
     observe=_observe,
