@@ -177,7 +177,7 @@ def parse_rows(path: str | os.PathLike) -> list[Row]:
         for cells in reader:
             if cells and any(c.strip() for c in cells):
                 if len(cells) != len(header):
-                    raise fail(path, start, header[min(len(cells), len(header)) - 1],
+                    raise fail(path, start, header[min(len(cells), len(header) - 1)],
                                f"{len(cells)} cells", f"{len(header)} cells as in the header")
                 named = {h: c.strip() for h, c in zip(header, cells, strict=True)}
                 rows.append(parse_row(path, start, {"note": "", **named}))
