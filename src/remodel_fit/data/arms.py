@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from .arm_rows import Row, parse_rows
 from .arm_se import BMD, CYTOKINES, MARKERS, disease, impute, ratio_se, spread_se
@@ -91,6 +92,21 @@ DEFAULT_EXCLUSIONS: tuple[Exclusion, ...] = (
 """Study-specific exclusions that the data README asks for."""
 DEFAULT_N_SCALE: dict[tuple[str, str], float] = {("theander2020", "women"): 0.5, ("theander2020", "men"): 0.5}
 """(study, arm) -> multiplier of a printed n that is not the arm's (theander2020: n counts both sexes)."""
+
+
+ARMS_TABLE = "../shared/data/inflammation/arms.csv"
+"""Where the published anti-cytokine arms are, relative to the repository (read in place, never copied)."""
+
+
+class ArmsSettings(BaseModel):
+    """The arm-level inflammation data: published anti-cytokine arms (remodel-fit read-arms)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    arms: str = Field(ARMS_TABLE, min_length=1, description="arm-level summary table (CSV, one reported number a "
+                      "row; read in place, never copied into the repository)")
+    median_se_factor: float = Field(1.0, ge=1.0, le=2.0, description="multiplier of the SD-based SE of a median "
+                                    "(1.2533 = sqrt(pi/2), the large-sample SE of a median under normality)")
 
 
 class ArmsTables(NamedTuple):
