@@ -317,3 +317,46 @@ def test_real_table_pooled_sds():
     assert pools["resorption_rel"] == pytest.approx(0.385, abs=5e-3)
     assert pools["formation_rel"] == pytest.approx(0.252, abs=5e-3)
     assert pools["ctx_oc_ratio_rel"] == pytest.approx(math.hypot(pools["resorption_rel"], pools["formation_rel"]))
+
+
+# ------------------------------------------------------------------------------ the verb
+
+def test_read_arms_verb_writes_records_excluded_and_regimens(write, tmp_path, capsys):
+    import pandas as pd
+
+    from remodel_fit.cli import main
+
+    base = dict(observable="ctx", unit="ng/mL", n="76", spread_kind="pm_unlabelled", statistic="mean",
+                drug="tocilizumab", schedule="8 mg/kg IV every 4 weeks", arm="tcz")
+    path = write([row(time_days="0", value="0.32", spread="0.21", **base),
+                  row(time_days="730", value="0.26", spread="0.17", **base)])
+    outdir = tmp_path / "out"
+    assert main(["read-arms", "--arms", str(path), "--outdir", str(outdir)]) == 0
+    records = pd.read_csv(outdir / "records.csv")
+    excluded = pd.read_csv(outdir / "excluded.csv")
+    regimens = pd.read_csv(outdir / "regimens.csv")
+    assert records[["line", "observable", "kind"]].values.tolist() == [[3, "ctx_rel", "relative"]]
+    assert excluded[["line"]].values.ravel().tolist() == [2] and excluded["reason"].str.startswith("baseline").all()
+    assert regimens[["regimen", "n_doses"]].values.tolist() == [["tocilizumab 8 mg/kg IV every 28 d", 27]]
+    assert "1 records" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cells, column", [(dict(drug="aspirin"), "drug"), (dict(n="0"), "n"),
+                                           (dict(time_days="-1"), "time_days")])
+def test_read_arms_verb_exits_2_with_one_line_and_writes_nothing(write, tmp_path, capsys, cells, column):
+    from remodel_fit.cli import main
+
+    path = write([row(), row(**cells)])
+    outdir = tmp_path / "out"
+    assert main(["read-arms", "--arms", str(path), "--outdir", str(outdir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith(f"remodel-fit read-arms: error: {path}: line 3, column {column!r}: ")
+    assert not outdir.exists()
+
+
+def test_read_arms_verb_refuses_an_out_of_range_median_factor(write, tmp_path, capsys):
+    from remodel_fit.cli import main
+
+    code = main(["read-arms", "--arms", str(write([row()])), "--median-se-factor", "3", "--outdir", str(tmp_path / "o")])
+    assert code == 2
+    assert "read-arms.median_se_factor: 3.0 is out of range; expected a number >= 1 and <= 2" in capsys.readouterr().err
