@@ -19,7 +19,9 @@ published exposures are tests (tests/test_treatments.py): tocilizumab IV steady-
 at 4 and 8 mg/kg (label 88.3/1.49 and 183/9.74 ug/mL) and SC 162 mg week-24 troughs (Abdallah
 et al. 2017, J Clin Pharmacol 57:459: 40 ug/mL weekly, 7.4 every 2 weeks); the adalimumab
 steady-state average (label: 8-9 ug/mL with MTX); the etanercept 25 mg twice-weekly trough
-(Int J Clin Pharmacol Ther 2004;42:267: 2.0 ug/mL); infliximab and tocilizumab half-lives.
+(Int J Clin Pharmacol Ther 2004;42:267: 2.0 ug/mL); the infliximab 3 mg/kg q8w steady-state trough
+(median 1.4 mg/L in 147 RA patients in routine care, BMC Musculoskelet Disord 2012;13:184); the
+infliximab (Fasanmade 2009: ~14 d) and tocilizumab (Frey 2010: ~21 d) half-lives.
 
 :func:`regimen_for` turns an arm's ``drug`` and printed ``schedule`` into an :class:`ArmRegimen`,
 a weighted mixture of :class:`Regimen` components: the amount (mg or mg/kg, "A or B"
