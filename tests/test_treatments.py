@@ -227,3 +227,13 @@ def test_real_arm_regimens_follow_the_printed_schedules():
     for t in (t for t in pedersen if t["arm"] == arm):
         shares[t["regimen"].split()[0]] = shares.get(t["regimen"].split()[0], 0.0) + t["share"]
     assert shares == pytest.approx({"infliximab": 41 / 60, "etanercept": 13 / 60, "adalimumab": 6 / 60})
+
+
+def test_tocilizumab_sc_week12_troughs_are_at_the_high_end_of_a_second_study():
+    """162 mg SC for 12 weeks in RA on MTX (Int J Clin Pharmacol Ther 2013;51:620, n = 29): Cmin 27.9 +/- 14.7
+    (weekly) and 2.3 +/- 3.2 ug/mL (every 2 weeks). The unretrieved SC ka/F put both within 1.5 SD, above the mean."""
+    pk = tr.PK["tocilizumab"]
+    for interval, (mean, sd) in ((7.0, (27.9, 14.7)), (14.0, (2.3, 3.2))):
+        d = tr.doses(tr.Regimen("tocilizumab", 162.0, False, "sc", interval), 84.0 - interval)
+        trough = conc(pk, d, [84.0 - 1e-6])[0]
+        assert mean < trough < mean + 1.5 * sd
