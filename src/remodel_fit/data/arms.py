@@ -194,6 +194,7 @@ class _Reader:
         self.used_as_ref: dict[int, list[int]] = {}
         self.printed_rel = {(r.study, r.arm, r.time_days, r.observable) for r in self.live
                             if r.observable in RELATIVE_OBSERVABLES}
+        self.printed_rel_arms = {(study, arm, obs) for study, arm, _, obs in self.printed_rel}
 
     def se(self, r: Row, n: float | None = None) -> tuple[float, str]:
         return spread_se(r, self.sizes[r.line][0] if n is None else n, self.median_se_factor)
@@ -266,11 +267,10 @@ class _Reader:
     def resolve(self, r: Row) -> None:
         """The reason for a live row that is neither a record nor excluded yet."""
         users = ", ".join(map(str, self.used_as_ref.get(r.line, [])))
-        printed_rel_arms = {(study, arm, obs) for study, arm, _, obs in self.printed_rel}
         if users:
             what = "control reference of the fold rows" if _is_control(r) else "baseline reference (denominator) of"
             self.excluded[r.line] = f"{what} line(s) {users}"
-        elif (r.study, r.arm, f"{r.observable}_rel") in printed_rel_arms:
+        elif (r.study, r.arm, f"{r.observable}_rel") in self.printed_rel_arms:
             self.excluded[r.line] = f"baseline level: this arm's change is printed as {r.observable}_rel (used)"
         elif _is_control(r):
             self.excluded[r.line] = "control group with no patient row to compare in this study (or another control used)"
