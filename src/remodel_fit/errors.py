@@ -11,6 +11,10 @@ class DataError(RemodelFitError):
     """A bad measurement or condition table: the message names file, row, column and what was expected."""
 
 
+class ArmsError(DataError):
+    """A malformed arm-level summary table (one reported number a row): file, line, column, expected."""
+
+
 class ConfigError(RemodelFitError):
     """A bad configuration value: the message names the key and what was expected."""
 

@@ -14,7 +14,7 @@ import yaml
 from remodel_fit.errors import ConfigError
 from remodel_fit.plots.fit import FIGURES
 from remodel_fit.settings import workflow_settings
-from remodel_fit.settings.workflow import GENERATED_TABLES
+from remodel_fit.settings.workflow import ARM_TABLES, GENERATED_TABLES
 
 CONFIG_FILES = ", ".join(str(p) for p in workflow.overwrite_configfiles or []) or "config/config.yaml"
 
@@ -58,6 +58,15 @@ def config_slice(name, sections):
 def data_tables(wildcards=None):
     """The measurement and conditions tables the analysis uses, by data.source."""
     return SETTINGS.data_tables()
+
+
+def arm_table(wildcards=None):
+    """The configured arm-level inflammation table; a one-line error naming the key when it is absent."""
+    path = SETTINGS.inflammation.arms
+    if not Path(path).is_file():
+        sys.exit(f"remodel-fit workflow: error: inflammation.arms: {path} does not exist; expected the arm-level "
+                 "summary table (CSV, see docs/data.md)")
+    return path
 
 
 # ---- fits (fit.smk)

@@ -1,5 +1,6 @@
-# Data: the synthetic cohort, table validation, the overview figure and the clinical arms.
-# Config sections: seed, model, synthetic and data (remodel_fit.settings). Logic lives in the
+# Data: the synthetic cohort, table validation, the overview figure, the clinical arms and the
+# arm-level inflammation summaries. Config sections: seed, model, synthetic, data and
+# inflammation (remodel_fit.settings). Logic lives in the
 # package (`remodel-fit <verb>`).
 
 
@@ -39,6 +40,26 @@ rule read_clinical:
     shell:
         "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern} "
         "--drugs {params.drugs} --outdir results/data/clinical > {log} 2>&1"
+
+
+rule read_arms:
+    input:
+        arms=arm_table,
+    output:
+        records=ARM_TABLES["records"],
+        excluded=ARM_TABLES["excluded"],
+        regimens=ARM_TABLES["regimens"],
+    params:
+        median_se_factor=SETTINGS.inflammation.median_se_factor,
+    conda:
+        "../envs/remodel-fit.yaml"
+    log:
+        "logs/data/read_arms.log",
+    message:
+        "Reading the arm-level inflammation summaries {input.arms}"
+    shell:
+        "remodel-fit read-arms --arms {input.arms:q} --median-se-factor {params.median_se_factor} "
+        "--outdir results/data/inflammation > {log} 2>&1"
 
 
 rule validate_data:

@@ -16,7 +16,7 @@ from ..errors import RemodelFitError
 from ..io import exit_on_signals
 
 VERB_MODULES = ("compare", "config_schema", "diagnose", "fit", "gsa", "make_synthetic", "models", "plot_data", "predict",
-                "read_clinical", "report", "simulate", "steady_state", "validate")
+                "read_arms", "read_clinical", "report", "simulate", "steady_state", "validate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, TypeAdapter, field_validator, model_validator
 
+from ..data.arms import ArmsSettings
 from ..data.synthetic import SyntheticSettings
 from ..errors import ConfigError
 from ..inference.diagnostics import GateThresholds
@@ -32,6 +33,8 @@ GENERATED_TABLES: dict[str, dict[str, str]] = {
     for source in ("synthetic", "clinical")
 }
 """Where the workflow writes the tables of data.source synthetic (make-synthetic) and clinical (read-clinical)."""
+ARM_TABLES: dict[str, str] = {name: f"results/data/inflammation/{name}.csv" for name in ("records", "excluded", "regimens")}
+"""Where the workflow writes the arm-level inflammation tables (read-arms)."""
 
 
 class ScenarioSettings(Section):
@@ -92,6 +95,7 @@ class WorkflowSettings(Section):
     scenarios: ScenarioSettings = Field(default_factory=ScenarioSettings, description=ScenarioSettings.__doc__)
     synthetic: SyntheticSettings = Field(default_factory=SyntheticSettings, description=SyntheticSettings.__doc__)
     data: DataSettings = Field(default_factory=DataSettings, description=DataSettings.__doc__)
+    inflammation: ArmsSettings = Field(default_factory=ArmsSettings, description=ArmsSettings.__doc__)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings, description=DiagnoseSettings.__doc__)
     gsa: GsaSettings = Field(default_factory=GsaSettings, description=GsaSettings.__doc__)
     fit: FitSection = Field(default_factory=FitSection, description=FitSection.__doc__)
