@@ -31,6 +31,7 @@ rule read_clinical:
         clinical_dir=SETTINGS.data.clinical_dir,
         pattern=" ".join(f"'{p}'" for p in SETTINGS.data.patterns),
         drugs=" ".join(SETTINGS.data.clinical_drugs),
+        model=SETTINGS.model,
     conda:
         "../envs/remodel-fit.yaml"
     log:
@@ -39,7 +40,7 @@ rule read_clinical:
         "Reading clinical arms {params.pattern} from {params.clinical_dir}"
     shell:
         "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern} "
-        "--drugs {params.drugs} --outdir results/data/clinical > {log} 2>&1"
+        "--drugs {params.drugs} --model {params.model} --outdir results/data/clinical > {log} 2>&1"
 
 
 rule read_arms:
