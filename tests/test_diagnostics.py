@@ -231,7 +231,7 @@ def test_every_figure_returns_a_figure_with_expected_panels(good):
     # 2 observables x 2 groups
     assert fit_plots.population_variables(good) == [*SCALARS, "k_out_sd"]
     expected = {
-        "trace": 2 * 8,  # trace + density per variable, subjects overlaid
+        "trace": 2 * 6,  # trace + density per quantity of interest (subject effects: "subjects")
         "rank": 6,  # population variables
         "pair": 6,  # 3 cytokine parameters: lower triangle of a 3x3 grid with marginals
         "forest": 1,  # one axis: intervals, with R-hat and ESS annotated per row

@@ -108,7 +108,7 @@ def test_netcdf_has_every_contract_group(logistic_fit, tmp_path):
     assert subjects.dims == ("chain", "draw", "subject") and subjects.shape == (2, 80, 6)
     assert subjects["subject"].values.tolist() == back.posterior["K_subject"]["subject"].values.tolist()
     # without marginal effects a subject's log-likelihood is the sum of its measurements'
-    by_subject = measurements.groupby("measurement_subject").sum().rename(measurement_subject="subject")
+    by_subject = measurements.groupby("subject").sum()
     np.testing.assert_allclose(by_subject.sel(subject=subjects["subject"]).values, subjects.values, rtol=1e-6, atol=1e-5)  # float32 on file
     assert back.prior["r"].shape == (1, 100)
     assert back.sample_stats["failed_solves"].dtype.kind == "i"

@@ -14,8 +14,8 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("validate", help="validate a workflow config or measurement/conditions tables "
                             "(one-line summary or error)",
-                            epilog="examples: remodel-fit validate --config config/config.yaml; "
-                            "remodel-fit validate --measurements m.csv --conditions c.csv --out v.json")
+                            epilog="example: remodel-fit validate --config config/config.yaml "
+                            "(or: --measurements m.csv --conditions c.csv --out v.json)")
     parser.add_argument("--config", default=None, help="a workflow config: every section, key and configured "
                         "input path is checked (what `make run` does before Snakemake starts)")
     parser.add_argument("--measurements", default=None, help="measurement table (CSV/TSV, PEtab v1 names accepted)")
