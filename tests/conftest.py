@@ -28,3 +28,14 @@ def clinical_path() -> Path:
     if path is None:
         pytest.skip("clinical data directory ../shared/data/clinical is absent (set REMODEL_FIT_CLINICAL_DIR)")
     return path
+
+
+def set_key(path: str, value):
+    """A config edit: set the dotted key ``path`` to ``value`` (creating parent sections)."""
+    def edit(data):
+        node = data
+        *parents, last = path.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    return edit

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, set_key
 from remodel_fit.cli import main
 
 BASE = yaml.safe_load((REPO / ".test/config.yaml").read_text())
@@ -25,14 +25,7 @@ def _config(tmp_path, edit=None, text=None):
     return path
 
 
-def _set(path: str, value):
-    def edit(data):
-        node = data
-        *parents, last = path.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return edit
+_set = set_key
 
 
 def _drop(path: str):

@@ -12,19 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, set_key
 
 BASE = yaml.safe_load((REPO / ".test/config.yaml").read_text())
 
 
-def _set(path: str, value):
-    def edit(data):
-        node = data
-        *parents, last = path.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return edit
+_set = set_key
 
 
 def _tables(measurements: str, conditions: str | None = None):
