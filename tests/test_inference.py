@@ -297,6 +297,20 @@ def test_laplace_start_puts_chains_near_the_posterior(logistic_data, logistic_fi
         assert lo < float(np.median(draws[p])) < hi, p
 
 
+def test_an_unconverged_laplace_start_is_a_warning_at_the_time(logistic_data, monkeypatch):
+    import functools
+
+    import remodel_fit.inference.sampler as sampler
+
+    model, data, _ = logistic_data
+    spec = parse_fit_section("lap", logistic_spec(warmup=30, draws=30, init="laplace"), seed=3, model=model)
+    monkeypatch.setattr(sampler, "laplace", functools.partial(sampler.laplace, maxiter=1))
+    keys = jax.random.split(stage_key(spec.seed, "fit:lap"), 2)
+    with pytest.warns(UserWarning, match=r"BFGS did not converge in 1 iterations"):
+        approx, starts = sampler.laplace_start(FitModel(model, data, spec), jnp.asarray(data.values), *keys, 2)
+    assert approx is not None and not approx.converged and starts is not None
+
+
 def test_written_netcdf_is_byte_identical_for_identical_draws(logistic_fit, tmp_path):
     """Same draws => same bytes: wall-clock attributes (created_at, timings) are not written."""
     import time

@@ -94,6 +94,11 @@ def laplace_start(fm: FitModel, y, k_init: jax.Array, k_draws: jax.Array, chains
     flat, unravel = ravel_pytree(info.param_info.z)
     approx = laplace(lambda x: info.potential_fn(unravel(x)), flat)
     if approx is None:
+        warnings.warn("nuts.init laplace: the mode search ended non-finite; NUTS starts from the prior medians",
+                      stacklevel=2)
         return None, None
+    if not approx.converged:
+        warnings.warn(f"nuts.init laplace: BFGS did not converge in {approx.iterations} iterations (potential "
+                      f"{approx.potential:.4g}); warm-up starts from draws around its last point", stacklevel=2)
     starts = jax.vmap(unravel)(approx.draws(k_draws, chains))
     return approx, starts if chains > 1 else jax.tree_util.tree_map(lambda a: a[0], starts)
