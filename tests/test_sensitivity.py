@@ -302,3 +302,16 @@ def test_worker_processes_give_the_in_process_values(bone):
     ev = MultiProcess(processes=2, chunk=4).evaluate(bone.f, X)  # blocks of 4, 4, 2 (padded); the batch function pickles
     assert ev.values.shape == (10, 4) and not ev.failed.any()
     np.testing.assert_allclose(ev.values, bone_eval(bone.f, X), rtol=1e-9)  # other batch sizes: last-bit rounding
+
+
+def test_default_horizons_and_grid_give_one_column_per_output_and_day():
+    """The default grid holds the horizons exactly (quarter years of 91.3125 d): no near-duplicate days."""
+    from remodel_fit.bone.gsa import BoneStudyOptions
+    from remodel_fit.sensitivity.study import column_indices
+
+    options = BoneStudyOptions()
+    days = sorted({round(float(t), 9) for t in [*options.horizon_days, *options.time_grid_days]})
+    assert len(days) == len(options.time_grid_days) == 42 and set(options.horizon_days) <= set(options.time_grid_days)
+    timed = bone_problem({"tnf_level": [5, 60]}, times_days=days, outputs=list(options.outputs))
+    assert not timed.columns["column"].duplicated().any()
+    assert len(column_indices(timed, options.horizon_days)) == len(options.outputs) * len(options.horizon_days)

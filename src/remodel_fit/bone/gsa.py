@@ -37,7 +37,8 @@ DEFAULT_RANGES: dict[str, list[float]] = {
 DEFAULT_ONSET_DAYS = 91.3125
 """Inflammation starts a quarter year after the healthy baseline (assumed, so the indices over time
 show the onset)."""
-DEFAULT_GRID = [round(float(t), 2) for t in np.linspace(0.0, DEFAULT_ONSET_DAYS + 10 * DAYS_PER_YEAR, 42)]
+DEFAULT_GRID = [float(t) for t in np.linspace(0.0, DEFAULT_ONSET_DAYS + 10 * DAYS_PER_YEAR, 42)]
+"""Every quarter year (91.3125 days, exact in binary) from baseline to 10 years after the onset."""
 
 
 class BoneStudyOptions(BaseModel):

@@ -104,7 +104,9 @@ def model_problem(
         raise ConfigError(f"{key} output times must be days >= 0 (not all 0), got {list(times_days)}")
     f = ModelBatch(model, tuple(parameters), tuple(levels), tuple(outputs), tuple(times.tolist()), solver,
                    frozenset(percent_change), float(onset))
-    columns = pd.DataFrame([{"column": f"{o}@{t:g}d", "output": o, "time_days": t} for o in outputs for t in times])
+    columns = pd.DataFrame([{"column": f"{o}@{t:.12g}d", "output": o, "time_days": t} for o in outputs for t in times])
+    if columns["column"].duplicated().any():
+        raise ConfigError(f"{key} output times {list(times_days)} give duplicate column labels")
     problem = check_problem({"names": names, "bounds": [[float(v) for v in bounds[n]] for n in names]})
     return ModelProblem(problem, f, columns)
 

@@ -82,7 +82,7 @@ def run_study(
     s = options
     evaluator = evaluator or InProcess(chunk=s.chunk, devices=s.devices)
     sobol_evaluator = sobol_evaluator or evaluator
-    times = sorted(set(map(float, horizon_days)) | set(map(float, grid_days)))
+    times = sorted({round(float(t), 9) for t in [*horizon_days, *grid_days]})  # one column per distinct day
     timed = build(times)
     d = timed.problem["num_vars"]
     horizon = column_indices(timed, horizon_days)
