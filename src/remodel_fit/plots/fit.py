@@ -247,6 +247,7 @@ def _names(var_names: Sequence[str] | None) -> list[str] | None:
 def _figure(pc, title: str) -> Figure:
     """The matplotlib Figure of an arviz-plots PlotCollection, titled."""
     fig = pc.get_viz("figure")
+    fig.set_layout_engine("constrained")  # arviz-plots sets none: a tall figure kept a wide empty band on top
     fig.suptitle(title)
     return fig
 
