@@ -74,8 +74,8 @@ def write_study(outdir: Path, result, *, bounds: dict, sources: dict, seed: int,
     write_json(outdir / "failures.json", result.failures)
     write_json(outdir / "problem.json", {"seed": seed, "bounds": bounds, "sources": sources, "onset_days": onset_days,
                                          "host_devices": jax.local_device_count()})
-    save_figure(outdir / "sobol_bars.png", plots.sobol_bars(result.sobol))
+    save_figure(outdir / "sobol_bars.png", plots.sobol_bars(result.sobol, onset_days))
     save_figure(outdir / "sobol_heatmap.png", plots.sobol_heatmap(result.sobol_time, onset_days))
     save_figure(outdir / "sobol_drivers.png", plots.drivers_over_time(result.sobol_time, onset_days))
-    save_figure(outdir / "morris.png", plots.morris_plot(result.morris))
+    save_figure(outdir / "morris.png", plots.morris_plot(result.morris, onset_days=onset_days))
     save_figure(outdir / "convergence.png", plots.convergence_plot(result.convergence))

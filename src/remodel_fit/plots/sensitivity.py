@@ -20,7 +20,16 @@ def _grid(n: int, ncols: int = 3, size: tuple[float, float] = (4.2, 3.2)):
     return fig, axes.ravel()
 
 
-def sobol_bars(frame: pd.DataFrame) -> plt.Figure:
+def _when(output: str, years: float | None, onset_days: float | None) -> str:
+    """Panel title: the output and its time, counted from the inflammation onset when there is one."""
+    if years is None:
+        return output
+    if onset_days:
+        return f"{output}, {years - onset_days / 365.25:g} y after onset"
+    return f"{output} at {years:g} y"
+
+
+def sobol_bars(frame: pd.DataFrame, onset_days: float | None = None) -> plt.Figure:
     """S1 and ST per parameter with CIs, one panel per output column (``label``)."""
     first = frame[frame["kind"] == "first_total"]
     labels = list(dict.fromkeys(first["label"]))
@@ -38,7 +47,8 @@ def sobol_bars(frame: pd.DataFrame) -> plt.Figure:
                     bar.set_hatch("//")
         ax.set_xticks(x, part["parameter"], rotation=60, ha="right", fontsize=7)
         ax.axhline(0, color="k", lw=0.5)
-        ax.set_title(label, fontsize=9)
+        ax.set_title(_when(part["output"].iloc[0], float(part["time_years"].iloc[0]), onset_days)
+                     if "time_years" in part else label, fontsize=9)
     axes[0].legend(fontsize=7, title="hatched: CI reaches 0", title_fontsize=6)
     fig.tight_layout()
     return fig
@@ -71,7 +81,7 @@ def sobol_heatmap(frame: pd.DataFrame, onset_days: float | None = None) -> plt.F
     return fig
 
 
-def morris_plot(frame: pd.DataFrame, label_top: int = 4) -> plt.Figure:
+def morris_plot(frame: pd.DataFrame, label_top: int = 4, onset_days: float | None = None) -> plt.Figure:
     """mu* against sigma per parameter: a row per output, a column per horizon; the ``label_top``
     parameters with the largest mu* are named in each panel, hollow markers when mu*'s CI reaches 0."""
     outputs = list(dict.fromkeys(frame["output"]))
@@ -91,7 +101,8 @@ def morris_plot(frame: pd.DataFrame, label_top: int = 4) -> plt.Figure:
             for rank, (_, row) in enumerate(part.nlargest(label_top, "mu_star").iterrows()):
                 ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=6.5, xytext=(4, 4 + 7 * rank),
                             textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"})
-            ax.set_title(f"{output} at {horizon:g} y" if horizon is not None else output, fontsize=9)
+            ax.margins(x=0.12, y=0.3)  # room for the labels under the title
+            ax.set_title(_when(output, horizon, onset_days), fontsize=9)
             ax.set_xlabel("mu* (mean |elementary effect|)", fontsize=8)
             ax.set_ylabel("sigma", fontsize=8)
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=p) for p, c in colours.items()]
