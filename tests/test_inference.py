@@ -120,8 +120,11 @@ def test_netcdf_has_every_contract_group(logistic_fit, tmp_path):
         assert attrs["model"] == "logistic" and attrs["fit_name"] == "logistic" and int(attrs["seed"]) == 3
         assert json.loads(attrs["free_parameters"]) == ["r", "K", "N0"]
         assert len(attrs["config_hash"]) == 64 and "numpyro" in json.loads(attrs["versions"])
-    # the log likelihood is the log-normal density of the data at each draw
-    assert np.all(np.isfinite(back.log_likelihood["y"].values))
+    assert np.all(np.isfinite(measurements.values)) and np.all(np.isfinite(subjects.values))
+    for group in ("posterior", "log_likelihood", "log_likelihood_measurement", "posterior_predictive", "observed_data"):
+        for name, var in back[group].data_vars.items():
+            assert var.attrs.get("units") is not None and var.attrs.get("description"), (group, name)
+    assert back.posterior_predictive["y"].dtype == np.float32 and measurements.dtype == np.float32
 
 
 def test_same_seed_gives_identical_draws(logistic_data):

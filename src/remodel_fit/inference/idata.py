@@ -166,8 +166,10 @@ def describe(groups: dict[str, xr.Dataset], fm: FitModel) -> None:
     for g, text in (("observed_data", "measured value"), ("posterior_predictive", "posterior-predictive replicate"),
                     ("prior_predictive", "prior-predictive replicate"),
                     ("log_likelihood_measurement", "log-likelihood of each measurement given its subject's effects")):
-        groups[g]["y"].attrs.update(description=f"{text}; observable and unit per measurement: {measured}")
+        unit = "nat" if g.startswith("log_likelihood") else "per measurement: its observable's (in the description)"
+        groups[g]["y"].attrs.update(units=unit, description=f"{text}; observable and unit per measurement: {measured}")
     groups["log_likelihood"]["y_subject"].attrs.update(
+        units="nat",
         description="log p(y_i | theta) of each subject's whole series, marginal subject effects integrated out "
                     "(the default unit of PSIS-LOO)")
 
