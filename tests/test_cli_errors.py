@@ -209,3 +209,38 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path):
     run = subprocess.run(f"{sys.executable} -m remodel_fit models --json | head -c 10", shell=True,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+
+
+def test_sigterm_ends_a_verb_promptly_even_while_jax_compiles(tmp_path):
+    """SIGTERM in the middle of the default prior GSA (minutes of compiling and solving, deep in XLA)
+    exits 143 within seconds, and nothing is written."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from remodel_fit.cli import main; sys.exit(main())",
+                             "gsa", "--config", str(REPO / "config/config.yaml"), "--outdir", str(out)],
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    time.sleep(20)  # imports done (seconds, longer under load); building the design, compiling or solving
+    assert proc.poll() is None, proc.stderr.read()
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    waited = time.perf_counter() - sent
+    assert code == 143 and waited < 10, (code, waited, proc.stderr.read())
+    assert "terminated (SIGTERM)" in proc.stderr.read()
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_termination_removes_the_temporaries_of_writes_in_progress(tmp_path):
+    from remodel_fit import io
+
+    with pytest.raises(FileNotFoundError):  # the write cannot complete once its temporary is gone
+        with io.atomic_path(tmp_path / "a.csv") as tmp:
+            tmp.write_text("half")
+            assert str(tmp) in io.ACTIVE_TEMPORARIES
+            io.remove_temporaries()
+            assert not tmp.exists() and not io.ACTIVE_TEMPORARIES
+    assert list(tmp_path.iterdir()) == []

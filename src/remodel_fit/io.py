@@ -3,8 +3,9 @@
 Every file is written to a hidden temporary file beside its target (``.<name>.<random><suffix>``)
 and moved into place only when complete, with the permissions the user's umask gives a new
 file (not the temporary file's 0600). A temporary file left by a process that was killed
-(SIGKILL cannot be caught) is removed by the next write of the same target; SIGTERM and SIGINT
-unwind the write and remove it (the CLI turns both into exceptions, :func:`exit_on_signals`).
+(SIGKILL cannot be caught) is removed by the next write of the same target; on SIGTERM the CLI
+removes the temporaries of writes in progress and exits, and SIGINT unwinds the write
+(:func:`exit_on_signals`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             stale.unlink()
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
     os.close(fd)
+    ACTIVE_TEMPORARIES.add(tmp)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
@@ -40,16 +44,54 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        ACTIVE_TEMPORARIES.discard(tmp)
+
+
+ACTIVE_TEMPORARIES: set[str] = set()
+"""Temporary files of the writes in progress (what a termination removes)."""
+
+
+def remove_temporaries() -> None:
+    """Delete the temporary files of the writes in progress."""
+    for tmp in list(ACTIVE_TEMPORARIES):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        ACTIVE_TEMPORARIES.discard(tmp)
 
 
 def exit_on_signals() -> None:
-    """Turn SIGTERM (and SIGINT) into ``SystemExit``/``KeyboardInterrupt`` so writes unwind and clean up."""
+    """SIGTERM ends the process promptly, even inside a long XLA compile or jitted loop (where a
+    Python handler waits for the interpreter): the signal also wakes a watching thread (through
+    ``signal.set_wakeup_fd``), which removes the temporary files of writes in progress and exits
+    143. SIGINT raises ``KeyboardInterrupt`` (writes unwind and clean up)."""
+    global _WATCHER, _WAKEUP
 
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, terminate)
+    if _WATCHER is not None:
+        return
+    receiver, sender = _WAKEUP = socket.socketpair()  # module-level: alive as long as the process
+    sender.setblocking(False)
+    signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while signal.SIGTERM not in receiver.recv(64):
+            pass
+        remove_temporaries()
+        os.write(2, b"remodel-fit: terminated (SIGTERM); nothing half-written was left\n")
+        os._exit(128 + signal.SIGTERM)
+
+    _WATCHER = threading.Thread(target=watch, name="remodel-fit-sigterm", daemon=True)
+    _WATCHER.start()
+
+
+_WATCHER: threading.Thread | None = None
+_WAKEUP: tuple[socket.socket, socket.socket] | None = None
 
 
 def _umask() -> int:
