@@ -5,20 +5,36 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..bone.arms import apply_arms
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError
 from ..inference.options import DistName, FitOptions, NutsOptions, Prior
 from ..inference.priors import DEFAULT_NOISE
 from ..model.base import Model
-from ..registry import DEFAULT_MODEL
+from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import FUSED_SOLVERS, SolverConfig
 from ..solve.scenarios import Scenario
 from ..validation import Flag, validated
 from .base import Section, config_hash
+
+
+def _loadable(spec: str) -> str:
+    """``spec`` if :func:`~remodel_fit.registry.get_model` loads it; its one-line error otherwise."""
+    try:
+        get_model(spec)
+    except ModelError as err:
+        raise ValueError(str(err)) from None
+    return spec
+
+
+ModelSpec = Annotated[str, AfterValidator(_loadable)]
+"""A model a config can name (remodel-fit models): a built-in or entry-point name, path/to/file.py:NAME or
+package.module:NAME."""
+MODEL_DESCRIPTION = ("model: a built-in or entry-point name (remodel-fit models), path/to/file.py:NAME or "
+                     "package.module:NAME")
 
 
 class PriorSettings(Section):
@@ -51,7 +67,7 @@ class FitData(Section):
 class FitSettings(Section):
     """One named fit."""
 
-    model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
+    model: ModelSpec = Field(DEFAULT_MODEL, description=MODEL_DESCRIPTION)
     data: FitData = Field(default_factory=lambda: FitData(source="synthetic"),
                           description="{source: synthetic|clinical} or {measurements: path, conditions: path}")
     subjects_per_group: int | None = Field(None, ge=1, description="fit only the first n subjects of each group "
@@ -116,7 +132,7 @@ def fit_options(
     top-level ``solver`` section as written (this fit's ``solver`` overrides it).
     """
     key = f"fit.fits.{name}"
-    if settings.model != model.name:
+    if get_model(settings.model).name != model.name:
         raise ConfigError(f"{key}.model is {settings.model!r} but the model given is {model.name!r}")
     free = {p: _prior(model, p, v or PriorSettings(), f"{key}.free.{p}") for p, v in settings.free.items()}
     for p in settings.fixed:
@@ -197,7 +213,5 @@ def fit_options_from_section(
     """The options of one fit section as written (a ``fit.fits.<name>`` mapping), for Python use."""
     settings = validated(FitSettings, section, f"fit.fits.{name}")
     if model is None:
-        from ..registry import get_model
-
         model = get_model(settings.model)
     return fit_options(name, settings, section, model, seed=seed, shared_solver=solver)
