@@ -12,6 +12,7 @@ import functools
 import importlib
 import importlib.util
 import sys
+import warnings
 from importlib import metadata
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def check_model(value: object, source: str) -> Model:
         return y0, dy, model.observe(jnp.asarray(0.0), y0, y0, p, {})
 
     try:
-        y0, dy, obs = jax.eval_shape(trace)
+        with warnings.catch_warnings():  # config checks may run before float64 is enabled: shapes only
+            warnings.simplefilter("ignore", UserWarning)
+            y0, dy, obs = jax.eval_shape(trace)
     except Exception as err:
         raise ModelError(f"{source}: model {model.name!r} fails on its defaults ({type(err).__name__}: "
                          f"{_first_line(err)})") from None

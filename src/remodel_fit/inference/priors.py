@@ -14,6 +14,8 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 
+import jax
+import jax.numpy as jnp
 import numpyro.distributions as dist
 from numpyro.distributions import constraints
 
@@ -84,18 +86,29 @@ def family_prior(name: str, kwargs: Mapping[str, float], key: str, low: float = 
     if missing:
         raise ConfigError(f"{key}: {name} needs {', '.join(missing)}")
     truncated = not (math.isinf(low) and math.isinf(high))
-    if truncated and support(FAMILIES[name](**kwargs)) != (-math.inf, math.inf):
-        bound = "low" if not math.isinf(low) else "high"
-        raise ConfigError(f"{key}.{bound}: {name} is not on the whole real line; only real-line families "
-                          "(Normal, StudentT, Cauchy, Laplace, Logistic) are truncated with low/high")
+    args = ", ".join(f"{k}={v:g}" for k, v in sorted(kwargs.items()))
     try:
-        d = _family(name, kwargs, low, high, validate_args=True)
+        if truncated and _abstract(lambda _: support(FAMILIES[name](**kwargs))) != (-math.inf, math.inf):
+            bound = "low" if not math.isinf(low) else "high"
+            raise ConfigError(f"{key}.{bound}: {name} is not on the whole real line; only real-line families "
+                              "(Normal, StudentT, Cauchy, Laplace, Logistic) are truncated with low/high")
+        shape = _abstract(lambda k: _family(name, kwargs, low, high, validate_args=True).sample(k).shape)
+    except ConfigError:
+        raise
     except Exception as err:
-        args = ", ".join(f"{k}={v:g}" for k, v in kwargs.items())
-        raise ConfigError(f"{key}: {name}({args}) is invalid ({(str(err).splitlines() or [''])[0]})") from None
-    if d.batch_shape != () or d.event_shape != ():
-        raise ConfigError(f"{key}: {name} is not a distribution of one number (shape {d.batch_shape + d.event_shape})")
+        raise ConfigError(f"{key}: {name}({args}){' truncated' if truncated else ''} is invalid or cannot be "
+                          f"sampled ({type(err).__name__}: {(str(err).splitlines() or [''])[0]})") from None
+    if shape != ():
+        raise ConfigError(f"{key}: {name} is not a distribution of one number (shape {shape})")
     return Prior(name, lower=low, upper=high, kwargs=tuple(sorted((k, float(v)) for k, v in kwargs.items())))
+
+
+def _abstract(fn: Callable[[jax.Array], object]) -> object:
+    """``fn(key)`` traced by ``jax.eval_shape``: its Python result, computed without initialising a JAX
+    backend (config checks run before the CLI chooses the host devices)."""
+    out = []
+    jax.eval_shape(lambda key: out.append(fn(key)), jax.ShapeDtypeStruct((2,), jnp.uint32))
+    return out[0]
 
 
 def support(d: dist.Distribution) -> tuple[float, float]:
@@ -104,6 +117,11 @@ def support(d: dist.Distribution) -> tuple[float, float]:
     if s is constraints.real or isinstance(s, type(constraints.real)):
         return -math.inf, math.inf
     return float(getattr(s, "lower_bound", -math.inf)), float(getattr(s, "upper_bound", math.inf))
+
+
+def support_of(prior: Prior) -> tuple[float, float]:
+    """(lowest, highest) value a parameter with ``prior`` can take (no JAX backend initialised)."""
+    return _abstract(lambda _: support(distribution(prior)))
 
 
 def median(prior: Prior) -> float:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 from ..bone.arms import apply_arms
 from ..errors import ConfigError, ModelError
 from ..inference.options import DistName, FitOptions, NutsOptions, Prior
-from ..inference.priors import DEFAULT_NOISE, FAMILIES, distribution, family_prior, keywords, support
+from ..inference.priors import DEFAULT_NOISE, FAMILIES, family_prior, keywords, support_of
 from ..model.base import Model
 from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import FUSED_SOLVERS, SolverConfig
@@ -171,7 +171,7 @@ def fit_options(
         k = f"{key}.random_effects.{p}"
         if p not in free:
             raise ConfigError(f"{k}: a random effect needs {p!r} under {key}.free (its population prior)")
-        if support(distribution(free[p]))[0] < 0:
+        if support_of(free[p])[0] < 0:
             raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a prior on positive "
                               "values (lognormal, halfnormal or a family with positive support)")
         random_effects[p] = (v or RandomEffectSettings()).sd_prior
@@ -209,7 +209,7 @@ def _prior(model: Model, p: str, v: PriorSettings, key: str) -> Prior:
     dist = v.dist
     if dist in FAMILIES:
         prior = _family(v, dist, ("dist", "lower", "upper"), key)
-        low, high = support(distribution(prior))
+        low, high = support_of(prior)
         if low < spec.lower or high > spec.upper:
             raise ConfigError(f"{key}: {dist} has support [{low:g}, {high:g}], outside the bounds [{spec.lower:g}, "
                               f"{spec.upper:g}] of {p!r}; choose a family on that range or truncate it (low/high)")
@@ -233,7 +233,7 @@ def _noise_prior(v: NoiseSettings, key: str) -> Prior:
         _no_extra(v, key, NoiseSettings)
         return Prior("halfnormal", 0.0, v.scale)
     prior = _family(v, v.prior, ("prior",), key)
-    low = support(distribution(prior))[0]
+    low = support_of(prior)[0]
     if low < 0:
         raise ConfigError(f"{key}: {v.prior} has support from {low:g}; a noise sd needs a positive one (truncate it "
                           "with low: 0, or choose HalfCauchy, HalfNormal, LogNormal, Gamma, ...)")
