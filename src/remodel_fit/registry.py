@@ -41,6 +41,16 @@ def get_model(spec: str) -> Model:
     return _load(spec)
 
 
+def model_file(spec: str) -> str | None:
+    """The Python file a ``path/to/file.py:NAME`` spec loads (None for names and modules)."""
+    where, sep, _ = spec.rpartition(":")
+    return where if sep and _is_file(where) else None
+
+
+def _is_file(where: str) -> bool:
+    return where.endswith(".py") or "/" in where or "\\" in where
+
+
 def entry_points() -> dict[str, metadata.EntryPoint]:
     """Installed entry points of the group ``remodel_fit.models``, by name."""
     return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
@@ -63,13 +73,15 @@ def _load(spec: str) -> Model:
         return check_model(value, source)
     if not where or not attr:
         raise ModelError(f"model {spec!r}: expected {SPEC_FORMS}")
-    if where.endswith(".py") or "/" in where or "\\" in where:
+    if _is_file(where):
         module, source = _from_file(Path(where)), where
     else:
         module, source = _from_module(where), f"module {where}"
     if not hasattr(module, attr):
         names = [n for n in vars(module) if not n.startswith("_")]
-        raise ModelError(f"{source}: has no attribute {attr!r}{did_you_mean(attr, names)}")
+        models = [n for n, v in vars(module).items() if isinstance(v, Model)]
+        raise ModelError(f"{source}: has no attribute {attr!r}{did_you_mean(attr, names)}; Model values in it: "
+                         f"{', '.join(models) or 'none'}")
     return check_model(getattr(module, attr), f"{source}:{attr}")
 
 
