@@ -1,7 +1,7 @@
 """A user model outside the package: Lotka–Volterra predator–prey, written as a ``remodel_fit.Model`` value.
 
 A config names it as ``model: examples/user_model.py:LOTKA_VOLTERRA`` (examples/user_model.yaml fits
-it with ``remodel-fit fit`` or ``make run CONFIG=examples/user_model.yaml``)::
+it with ``remodel-fit fit`` or Snakemake)::
 
     du/dt = (alpha - beta v) u        prey u
     dv/dt = (-gamma + delta u) v      predators v
