@@ -13,6 +13,7 @@ import yaml
 
 from remodel_fit.errors import ConfigError
 from remodel_fit.plots.fit import FIGURES
+from remodel_fit.registry import model_file
 from remodel_fit.settings import workflow_settings
 from remodel_fit.settings.workflow import ARM_TABLES, GENERATED_TABLES
 
@@ -76,6 +77,12 @@ FITS = SETTINGS.fit.fits
 def fit_tables(wildcards):
     """The tables of fit {fit}: data.source synthetic|clinical, or data.measurements/conditions."""
     return SETTINGS.fit_tables(wildcards.fit)
+
+
+def fit_model_file(wildcards):
+    """The user model file of fit {fit} (model: path/to/file.py:NAME): an input, so editing it reruns the fit."""
+    path = model_file(FITS[wildcards.fit].model)
+    return {"model_file": path} if path else {}
 
 
 def fit_table_args(wildcards, input):

@@ -6,6 +6,7 @@
 rule fit:
     input:
         unpack(fit_tables),
+        unpack(fit_model_file),
         config=lambda wildcards: config_slice(f"fit_{wildcards.fit}", [f"fit.fits.{wildcards.fit}"]),
     output:
         idata="results/fit/{fit}/idata.nc",

@@ -38,9 +38,8 @@ def _prepare(args: argparse.Namespace):
     options = config.fit_options(args.fit)
     start(devices=options.nuts.chains)
     from ..data.build import read_dataset
-    from ..registry import get_model
 
-    model = get_model(options.model)
+    model = config.fit_model(args.fit)
     tables = config.fit_tables(args.fit)
     meas = args.measurements or tables["measurements"]
     cond = args.conditions or tables.get("conditions")

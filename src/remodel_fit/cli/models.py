@@ -8,9 +8,10 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("models", help="list the built-in models",
+    parser = sub.add_parser("models", help="list the built-in and installed (entry-point) models",
                             epilog="example: remodel-fit models --parameters bone_inflammation")
-    parser.add_argument("--parameters", metavar="MODEL", help="list one model's parameters with units and sources")
+    parser.add_argument("--parameters", metavar="MODEL", help="list one model's parameters with units and sources "
+                        "(a name, path/to/file.py:NAME or package.module:NAME)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="regenerate the parameter tables between the "
                         "markers of FILE (docs/model.md)")
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..registry import MODELS, get_model
+    from ..registry import MODELS, entry_points, get_model
 
     if args.markdown:
         from ..report.tables import with_parameter_tables
@@ -38,14 +39,18 @@ def run(args: argparse.Namespace) -> int:
             for r in rows:
                 print(f"{r['name']:16s} {r['default']:<12.6g} {r['unit']:8s} {r['group']:9s} {r['description']}")
         return 0
-    listing = [
-        {"name": m.name, "states": list(m.states), "inputs": list(m.input_names), "observables": list(m.observable_names),
-         "description": m.description}
-        for m in MODELS.values()
-    ]
+    listing = [_entry(name, m, "built-in") for name, m in MODELS.items()]
+    listing += [_entry(name, get_model(name), f"entry point {ep.value}") for name, ep in entry_points().items()]
     if args.json:
         print(json.dumps(listing, indent=2))
     else:
         for m in listing:
-            print(f"{m['name']:18s} {m['description']}")
+            origin = "" if m["source"] == "built-in" else f" [{m['source']}]"
+            print(f"{m['name']:18s} {m['description']}{origin}")
     return 0
+
+
+def _entry(name: str, model, source: str) -> dict:
+    """One row of the listing: the name a config uses, the model's interface and where it comes from."""
+    return {"name": name, "states": list(model.states), "inputs": list(model.input_names),
+            "observables": list(model.observable_names), "description": model.description, "source": source}

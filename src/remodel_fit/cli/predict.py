@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
 
     from .common import settings, start
 
-    predict = settings(args.config).fit.predict
+    config = settings(args.config)
+    predict = config.fit.predict
     start()
     import numpy as np
 
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     idata = read_idata(args.idata)
     attrs = idata.posterior.attrs
-    model = get_model(attrs["model"])
+    fit = config.fit.fits.get(attrs["fit_name"])
+    model = get_model(fit.model if fit is not None else attrs["model"])
     free = json.loads(attrs["free_parameters"])
     draws = typical_draws(idata.posterior, free, predict.draws, stage_key(int(attrs["seed"]), f"predict:{attrs['fit_name']}"))
     times = np.linspace(0.0, predict.horizon_days, predict.points)

@@ -20,20 +20,24 @@ from ..solve.options import SolverConfig
 from ..validation import Flag
 
 DistName = Literal["lognormal", "normal", "halfnormal", "truncnormal"]
+"""The short forms of a prior (any continuous NumPyro family is also accepted, :data:`.priors.FAMILIES`)."""
 ChainMethod = Literal["parallel", "sequential", "vectorized"]
 Gradient = Literal["auto", "reverse", "forward"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Prior:
-    """A prior: ``lognormal`` (median ``loc``, log-sd ``scale``), ``normal``, ``halfnormal`` (``scale``)
-    or ``truncnormal`` (``loc``, ``scale`` on [``lower``, ``upper``])."""
+    """A prior: a short form, ``lognormal`` (median ``loc``, log-sd ``scale``), ``normal``, ``halfnormal``
+    (``scale``) or ``truncnormal`` (``loc``, ``scale`` on [``lower``, ``upper``]); or a continuous NumPyro
+    family (``dist`` its class name, e.g. ``HalfCauchy``) with keyword arguments ``kwargs``, truncated to
+    [``lower``, ``upper``] when those are finite (``loc`` and ``scale`` unused)."""
 
     dist: str
-    loc: float
-    scale: float
+    loc: float = 0.0
+    scale: float = 1.0
     lower: float = float("-inf")
     upper: float = float("inf")
+    kwargs: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))

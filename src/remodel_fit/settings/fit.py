@@ -4,29 +4,64 @@ resolution of one fit's settings against its model into :class:`~remodel_fit.inf
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ..bone.arms import apply_arms
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError
 from ..inference.options import DistName, FitOptions, NutsOptions, Prior
-from ..inference.priors import DEFAULT_NOISE
+from ..inference.priors import DEFAULT_NOISE, FAMILIES, family_prior, keywords, support_of
 from ..model.base import Model
-from ..registry import DEFAULT_MODEL
+from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import FUSED_SOLVERS, SolverConfig
 from ..solve.scenarios import Scenario
-from ..validation import Flag, validated
+from ..validation import Flag, did_you_mean, validated
 from .base import Section, config_hash
 
 
-class PriorSettings(Section):
-    """A parameter's prior: lognormal (median loc, log-sd scale; sampled on the log scale), normal,
-    halfnormal, truncnormal."""
+def _loadable(spec: str) -> str:
+    """``spec`` if :func:`~remodel_fit.registry.get_model` loads it; its one-line error otherwise."""
+    try:
+        get_model(spec)
+    except ModelError as err:
+        raise ValueError(str(err)) from None
+    return spec
 
-    dist: DistName = Field("lognormal", description="lognormal (median loc, log-sd scale; sampled on the log "
-                           "scale), normal, halfnormal, truncnormal")
+
+ModelSpec = Annotated[str, AfterValidator(_loadable)]
+"""A model a config can name (remodel-fit models): a built-in or entry-point name, path/to/file.py:NAME or
+package.module:NAME."""
+MODEL_DESCRIPTION = ("model: a built-in or entry-point name (remodel-fit models), path/to/file.py:NAME or "
+                     "package.module:NAME")
+
+
+SHORT_PRIORS = ("lognormal", "normal", "halfnormal", "truncnormal")
+FAMILY_HELP = "or a continuous NumPyro distribution by name with its keyword arguments (HalfCauchy, StudentT, Gamma, ...)"
+
+
+def _family_name(v: str) -> str:
+    if v not in SHORT_PRIORS and v not in FAMILIES:
+        raise ValueError(f"unknown value {v!r}{did_you_mean(v, list(SHORT_PRIORS) + list(FAMILIES))}; expected one "
+                         f"of {', '.join(SHORT_PRIORS)} {FAMILY_HELP}")
+    return v
+
+
+Family = Annotated[str, AfterValidator(_family_name)]
+
+
+class PriorSettings(Section):
+    """A parameter's prior: a short form, lognormal (median loc, log-sd scale; sampled on the log scale),
+    normal, halfnormal, truncnormal; or a NumPyro family, e.g. {dist: HalfCauchy, scale: 1},
+    {dist: StudentT, df: 3, loc: 0, scale: 1, low: 0} (truncated to [low, high])."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    dist: Family = Field("lognormal", description="lognormal (median loc, log-sd scale; sampled on the log "
+                         f"scale), normal, halfnormal, truncnormal, {FAMILY_HELP}: the other keys are its keyword "
+                         "arguments (low/high truncate a real-line family)")
     loc: float | Literal["default"] = Field("default", description="'default' (the model default) or a number")
     scale: float = Field(0.5, gt=0, description="log-sd (lognormal) or sd")
     lower: float | None = Field(None, description="truncnormal lower bound (default: the parameter's lower bound)")
@@ -38,7 +73,13 @@ class RandomEffectSettings(Section):
 
 
 class NoiseSettings(Section):
-    prior: Literal["halfnormal"] = Field("halfnormal", description="the prior family of the noise sd")
+    """The prior of a noise sd: {prior: halfnormal, scale} or a NumPyro family, e.g. {prior: LogNormal, loc: -1,
+    scale: 1}."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    prior: Family = Field("halfnormal", description=f"the prior family of the noise sd: halfnormal {FAMILY_HELP} "
+                          "(the other keys are its keyword arguments; its support must be positive)")
     scale: float = Field(DEFAULT_NOISE.scale, gt=0, description="half-normal scale of the log-normal noise sd")
 
 
@@ -51,7 +92,7 @@ class FitData(Section):
 class FitSettings(Section):
     """One named fit."""
 
-    model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
+    model: ModelSpec = Field(DEFAULT_MODEL, description=MODEL_DESCRIPTION)
     data: FitData = Field(default_factory=lambda: FitData(source="synthetic"),
                           description="{source: synthetic|clinical} or {measurements: path, conditions: path}")
     subjects_per_group: int | None = Field(None, ge=1, description="fit only the first n subjects of each group "
@@ -116,7 +157,7 @@ def fit_options(
     top-level ``solver`` section as written (this fit's ``solver`` overrides it).
     """
     key = f"fit.fits.{name}"
-    if settings.model != model.name:
+    if get_model(settings.model).name != model.name:
         raise ConfigError(f"{key}.model is {settings.model!r} but the model given is {model.name!r}")
     free = {p: _prior(model, p, v or PriorSettings(), f"{key}.free.{p}") for p, v in settings.free.items()}
     for p in settings.fixed:
@@ -130,14 +171,15 @@ def fit_options(
         k = f"{key}.random_effects.{p}"
         if p not in free:
             raise ConfigError(f"{k}: a random effect needs {p!r} under {key}.free (its population prior)")
-        if free[p].dist not in ("lognormal", "halfnormal"):
-            raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a lognormal prior")
+        if support_of(free[p])[0] < 0:
+            raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a prior on positive "
+                              "values (lognormal, halfnormal or a family with positive support)")
         random_effects[p] = (v or RandomEffectSettings()).sd_prior
     noise = {}
     for obs, v in settings.noise.items():
         if obs != "default":
             _observable(model, obs, f"{key}.noise.{obs}")
-        noise[obs] = Prior("halfnormal", 0.0, v.scale)
+        noise[obs] = _noise_prior(v, f"{key}.noise.{obs}")
     solver, nuts = fit_solver({**dict(shared_solver or {}), **settings.solver}, settings.nuts, key)
     return FitOptions(
         name=name, model=model.name, free=free, fixed=fixed, random_effects=random_effects, noise=noise, nuts=nuts,
@@ -165,6 +207,14 @@ def fit_solver(overrides: Mapping, nuts: NutsOptions, key: str) -> tuple[SolverC
 def _prior(model: Model, p: str, v: PriorSettings, key: str) -> Prior:
     spec = _parameter(model, p, key)
     dist = v.dist
+    if dist in FAMILIES:
+        prior = _family(v, dist, ("dist", "lower", "upper"), key)
+        low, high = support_of(prior)
+        if low < spec.lower or high > spec.upper:
+            raise ConfigError(f"{key}: {dist} has support [{low:g}, {high:g}], outside the bounds [{spec.lower:g}, "
+                              f"{spec.upper:g}] of {p!r}; choose a family on that range or truncate it (low/high)")
+        return prior
+    _no_extra(v, key, PriorSettings)
     loc = spec.default if v.loc == "default" else float(v.loc)
     lower = v.lower if v.lower is not None else (spec.lower if dist == "truncnormal" else float("-inf"))
     upper = v.upper if v.upper is not None else (spec.upper if dist == "truncnormal" else float("inf"))
@@ -175,6 +225,43 @@ def _prior(model: Model, p: str, v: PriorSettings, key: str) -> Prior:
     if dist == "truncnormal" and not lower < upper:
         raise ConfigError(f"{key}: lower ({lower}) must be below upper ({upper})")
     return Prior(dist, float(loc), float(v.scale), float(lower), float(upper))
+
+
+def _noise_prior(v: NoiseSettings, key: str) -> Prior:
+    """The prior of a noise sd: half-normal, or a family whose support is positive."""
+    if v.prior not in FAMILIES:
+        _no_extra(v, key, NoiseSettings)
+        return Prior("halfnormal", 0.0, v.scale)
+    prior = _family(v, v.prior, ("prior",), key)
+    low = support_of(prior)[0]
+    if low < 0:
+        raise ConfigError(f"{key}: {v.prior} has support from {low:g}; a noise sd needs a positive one (truncate it "
+                          "with low: 0, or choose HalfCauchy, HalfNormal, LogNormal, Gamma, ...)")
+    return prior
+
+
+def _family(v: Section, name: str, own: tuple[str, ...], key: str) -> Prior:
+    """The family prior of section ``v``: every key written other than ``own`` is a keyword argument
+    (``low``/``high`` truncate a family that has no such keyword)."""
+    if "lower" in own and ({"lower", "upper"} & v.model_fields_set):
+        which = "lower" if "lower" in v.model_fields_set else "upper"
+        raise ConfigError(f"{key}.{which}: is for dist truncnormal; a NumPyro family is truncated with low/high")
+    written = {k: getattr(v, k) for k in v.model_fields_set if k not in own} | dict(v.model_extra or {})
+    kwargs = {}
+    for k, value in written.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}.{k}: {value!r} is not a number; {name}'s keyword arguments are numbers")
+        kwargs[k] = float(value)
+    bounds = {k: kwargs.pop(k) for k in ("low", "high") if k in kwargs and k not in keywords(name)}
+    return family_prior(name, kwargs, key, bounds.get("low", -math.inf), bounds.get("high", math.inf))
+
+
+def _no_extra(v: Section, key: str, kind: type[Section]) -> None:
+    """ConfigError for a key a short form does not have (keyword arguments are for NumPyro families)."""
+    for k in v.model_extra or {}:
+        known = list(kind.model_fields)
+        raise ConfigError(f"{key}.{k}: unknown key{did_you_mean(k, known)}; expected one of {', '.join(known)} "
+                          "(other keys are keyword arguments of a NumPyro family only)")
 
 
 def _parameter(model: Model, p: str, key: str):
@@ -197,7 +284,5 @@ def fit_options_from_section(
     """The options of one fit section as written (a ``fit.fits.<name>`` mapping), for Python use."""
     settings = validated(FitSettings, section, f"fit.fits.{name}")
     if model is None:
-        from ..registry import get_model
-
         model = get_model(settings.model)
     return fit_options(name, settings, section, model, seed=seed, shared_solver=solver)

@@ -12,19 +12,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, TypeAdapter, field_validator, model_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 
 from ..data.arms import ArmsSettings
 from ..data.synthetic import SyntheticSettings
 from ..errors import ConfigError
 from ..inference.diagnostics import GateThresholds
 from ..model.base import Model
-from ..registry import DEFAULT_MODEL, MODELS, get_model
+from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import SolverConfig
 from ..solve.scenarios import Scenario
 from ..validation import Flag, did_you_mean, validated
 from .base import Section
-from .fit import FitSection, fit_options
+from .fit import MODEL_DESCRIPTION, FitSection, ModelSpec, fit_options
 from .gsa import GsaSettings
 
 CLINICAL_DIR = "../shared/data/clinical"
@@ -90,7 +90,7 @@ class WorkflowSettings(Section):
 
     seed: int = Field(description="master seed; every random stage derives its own seed from it by name", ge=0,
                       le=2**31 - 1)
-    model: str = Field(DEFAULT_MODEL, description="model name (remodel-fit models)")
+    model: ModelSpec = Field(DEFAULT_MODEL, description=MODEL_DESCRIPTION)
     solver: SolverConfig = Field(default_factory=SolverConfig, description="ODE solver settings shared by every stage")
     scenarios: ScenarioSettings = Field(default_factory=ScenarioSettings, description=ScenarioSettings.__doc__)
     synthetic: SyntheticSettings = Field(default_factory=SyntheticSettings, description=SyntheticSettings.__doc__)
@@ -101,13 +101,6 @@ class WorkflowSettings(Section):
     fit: FitSection = Field(default_factory=FitSection, description=FitSection.__doc__)
 
     _raw: dict = PrivateAttr(default_factory=dict)
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, v: str) -> str:
-        if v not in MODELS:
-            raise ValueError(f"unknown model {v!r}{did_you_mean(v, list(MODELS))}; built-in models: {', '.join(MODELS)}")
-        return v
 
     @model_validator(mode="after")
     def _fits_named_exist(self) -> WorkflowSettings:
@@ -128,12 +121,18 @@ class WorkflowSettings(Section):
     def model_value(self) -> Model:
         return get_model(self.model)
 
+    def fit_model(self, name: str) -> Model:
+        """The model of fit ``name`` (its ``model`` spec loaded)."""
+        if name not in self.fit.fits:
+            raise ConfigError(f"fit.fits has no fit {name!r}; known: {', '.join(self.fit.fits) or 'none'}")
+        return get_model(self.fit.fits[name].model)
+
     def fit_options(self, name: str, model: Model | None = None):
         """:class:`~remodel_fit.inference.FitOptions` of fit ``name``."""
         if name not in self.fit.fits:
             raise ConfigError(f"fit.fits has no fit {name!r}; known: {', '.join(self.fit.fits) or 'none'}")
         settings = self.fit.fits[name]
-        model = model or get_model(settings.model)
+        model = model or self.fit_model(name)
         raw = (self._raw.get("fit") or {}).get("fits", {}).get(name) or {}
         return fit_options(name, settings, raw, model, seed=self.seed, shared_solver=self._raw.get("solver"))
 
