@@ -85,23 +85,33 @@ INPUTS: tuple[Input, ...] = (
     Input("anti_il6_mg", "dose", "mg", "anti-IL-6R antibody subcutaneous doses (tocilizumab-like)"),
 )
 
-_REL = "relative to baseline (1 at t = 0)"
+REL = "relative to baseline (1 at t = 0)"
+
+
+def serum_observables(ctx: str, p1np: str, bsap: str) -> tuple[Observable, ...]:
+    """The serum observables of the bone models: CTX, P1NP and BSAP (absolute and relative to
+    baseline; ``ctx``, ``p1np``, ``bsap`` say how each follows the model), free RANKL, OPG, their
+    ratio and denosumab."""
+    return (
+        Observable("ctx", "ng/mL", f"serum CTX (resorption), {ctx}", scale_parameter="ctx0"),
+        Observable("ctx_rel", "1", f"serum CTX {REL}"),
+        Observable("p1np", "ng/mL", f"serum P1NP (formation), {p1np}", scale_parameter="p1np0"),
+        Observable("p1np_rel", "1", f"serum P1NP {REL}"),
+        Observable("bsap", "ug/L", f"serum BSAP (formation), {bsap}", scale_parameter="bsap0"),
+        Observable("bsap_rel", "1", f"serum BSAP {REL}"),
+        Observable("rankl", "pmol/L", "serum free RANKL, rankl0 * RANKL/RANKL0", scale_parameter="rankl0"),
+        Observable("opg", "pmol/L", "serum OPG, opg0 * OPG/OPG0", scale_parameter="opg0"),
+        Observable("opg_rankl", "1", "serum OPG:RANKL ratio (opg / rankl)"),
+        Observable("denosumab", "ng/mL", "serum denosumab concentration"),
+    )
+
+
 OBSERVABLES: tuple[Observable, ...] = (
     Observable("bmd_ls", "g/cm2", "lumbar-spine BMD (DXA)", scale_parameter="bmd_ls0"),
     Observable("bmd_th", "g/cm2", "total-hip BMD (DXA)", scale_parameter="bmd_th0"),
-    Observable("bmd_ls_rel", "1", f"lumbar-spine BMD {_REL}"),
-    Observable("bmd_th_rel", "1", f"total-hip BMD {_REL}"),
-    Observable("ctx", "ng/mL", "serum CTX (resorption), ctx0 * OCa/OCa0", scale_parameter="ctx0"),
-    Observable("ctx_rel", "1", f"serum CTX {_REL}"),
-    Observable("p1np", "ng/mL", "serum P1NP (formation), p1np0 * formation", scale_parameter="p1np0"),
-    Observable("p1np_rel", "1", f"serum P1NP {_REL}"),
-    Observable("bsap", "ug/L", "serum BSAP (formation), bsap0 * formation", scale_parameter="bsap0"),
-    Observable("bsap_rel", "1", f"serum BSAP {_REL}"),
-    Observable("rankl", "pmol/L", "serum free RANKL, rankl0 * RANKL/RANKL0", scale_parameter="rankl0"),
-    Observable("opg", "pmol/L", "serum OPG, opg0 * OPG/OPG0", scale_parameter="opg0"),
-    Observable("opg_rankl", "1", "serum OPG:RANKL ratio (opg / rankl)"),
-    Observable("denosumab", "ng/mL", "serum denosumab concentration"),
-)
+    Observable("bmd_ls_rel", "1", f"lumbar-spine BMD {REL}"),
+    Observable("bmd_th_rel", "1", f"total-hip BMD {REL}"),
+) + serum_observables("ctx0 * OCa/OCa0", "p1np0 * formation", "bsap0 * formation")
 
 ANTI_CYTOKINES = (("tnf", "anti_tnf_mg", "atnf"), ("il6", "anti_il6_mg", "ail6"))
 STATES = ("OBp", "OBa", "OCa", "denosumab", "formation", "bmd_ls", "bmd_th")

@@ -32,23 +32,13 @@ INPUTS: tuple[Input, ...] = (
     _INFL["denosumab_mg"], _INFL["anti_tnf_mg"], _INFL["anti_il6_mg"],
 )
 
-_REL = "relative to baseline (1 at t = 0)"
 OBSERVABLES: tuple[Observable, ...] = tuple(
     o for s in SITES for o in (
         Observable(f"bmd_{s}", "g/cm2", f"{SITE_TEXT[s]} BMD (DXA)", scale_parameter=f"bmd_{s}0"),
-        Observable(f"bmd_{s}_rel", "1", f"{SITE_TEXT[s]} BMD {_REL}"),
+        Observable(f"bmd_{s}_rel", "1", f"{SITE_TEXT[s]} BMD {inflammation.REL}"),
     )
-) + (
-    Observable("ctx", "ng/mL", "serum CTX, ctx0 ((OCa/OCa0)^q_ctx + b_ctx)/(1 + b_ctx)", scale_parameter="ctx0"),
-    Observable("ctx_rel", "1", f"serum CTX {_REL}"),
-    Observable("p1np", "ng/mL", "serum P1NP, p1np0 formation^q_p1np", scale_parameter="p1np0"),
-    Observable("p1np_rel", "1", f"serum P1NP {_REL}"),
-    Observable("bsap", "ug/L", "serum BSAP, bsap0 formation^q_bsap", scale_parameter="bsap0"),
-    Observable("bsap_rel", "1", f"serum BSAP {_REL}"),
-    Observable("rankl", "pmol/L", "serum free RANKL, rankl0 RANKL/RANKL0", scale_parameter="rankl0"),
-    Observable("opg", "pmol/L", "serum OPG, opg0 OPG/OPG0", scale_parameter="opg0"),
-    Observable("opg_rankl", "1", "serum OPG:RANKL ratio (opg / rankl)"),
-    Observable("denosumab", "ng/mL", "serum denosumab concentration"),
+) + inflammation.serum_observables("ctx0 ((OCa/OCa0)^q_ctx + b_ctx)/(1 + b_ctx)", "p1np0 formation^q_p1np",
+                                   "bsap0 formation^q_bsap") + (
     Observable("resorption_rel", "1", "resorption flux OCa/OCa0"),
     Observable("formation_rel", "1", "matrix formation flux (the formation state)"),
 )
