@@ -78,10 +78,10 @@ def synthetic_data(config, model):
 
 def clinical_data(config, model):
     from remodel_fit.data.build import build_dataset
-    from remodel_fit.data.clinical import read_arms
+    from remodel_fit.data.clinical import read_clinical_arms
     from remodel_fit.data.validate import validate_conditions, validate_measurements
 
-    meas, cond = read_arms(HERE.parent / config.data.clinical_dir, config.data.patterns, drugs=config.data.clinical_drugs)
+    meas, cond = read_clinical_arms(HERE.parent / config.data.clinical_dir, config.data.patterns, drugs=config.data.clinical_drugs)
     meas = validate_measurements(meas, model, "<clinical measurements>")
     cond = validate_conditions(cond, model, meas, "<clinical conditions>", "<clinical measurements>")
     return build_dataset(meas, cond, model)

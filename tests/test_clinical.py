@@ -7,7 +7,7 @@ import pytest
 
 from remodel_fit.cli import main
 from remodel_fit.data.build import build_dataset, read_dataset
-from remodel_fit.data.clinical import arm_name, read_arm, read_arms
+from remodel_fit.data.clinical import arm_name, read_clinical_arm, read_clinical_arms
 from remodel_fit.data.validate import validate_conditions, validate_measurements
 from remodel_fit.errors import DataError
 from remodel_fit.registry import get_model
@@ -17,7 +17,7 @@ MODEL = get_model("bone_inflammation")
 
 
 def test_mcclung_ctx_suppressed_at_first_post_dose_visits(clinical_path):
-    meas, cond = read_arms(clinical_path, "looker1998_and_mcclung2006_*")
+    meas, cond = read_clinical_arms(clinical_path, "looker1998_and_mcclung2006_*")
     assert meas.subject.nunique() == 7 and (meas.subject == meas.group).all()
     ctx = meas[meas.observable == "ctx_rel"]
     doses = cond[cond.input == "denosumab_mg"]
@@ -35,7 +35,7 @@ def test_mcclung_ctx_suppressed_at_first_post_dose_visits(clinical_path):
 
 def test_several_patterns_add_bone2011_with_its_offset_rebound(clinical_path, tmp_path):
     patterns = ["looker1998_and_mcclung2006_*", "looker1998_and_bone2011_denosumab", "looker1998_and_mcclung2006_*60*"]
-    meas, cond = read_arms(clinical_path, patterns)
+    meas, cond = read_clinical_arms(clinical_path, patterns)
     assert meas.subject.nunique() == 8  # overlapping globs read each file once
     arm = meas[meas.subject == "bone2011_denosumab"]
     doses = cond[cond.subject == "bone2011_denosumab"].time_days.tolist()
@@ -43,7 +43,7 @@ def test_several_patterns_add_bone2011_with_its_offset_rebound(clinical_path, tm
     ctx = arm[arm.observable == "ctx_rel"].set_index("time_days").value
     assert ctx[365.0] < 0.4 and ctx[912.0] > 1.3  # suppressed on treatment, above baseline after stopping
     with pytest.raises(DataError, match="no arm file matches 'nothing_like_this.csv'"):
-        read_arms(clinical_path, ["looker1998_and_mcclung2006_*", "nothing_like_this"])
+        read_clinical_arms(clinical_path, ["looker1998_and_mcclung2006_*", "nothing_like_this"])
     out = tmp_path / "two"
     assert main(["read-clinical", "--clinical-dir", str(clinical_path), "--pattern", *patterns[:2],
                  "--outdir", str(out)]) == 0
@@ -51,7 +51,7 @@ def test_several_patterns_add_bone2011_with_its_offset_rebound(clinical_path, tm
 
 
 def test_arm_tables_are_tidy(clinical_path):
-    meas, cond = read_arm(clinical_path / "looker1998_and_mcclung2006_denosumab_60_q6m.csv")
+    meas, cond = read_clinical_arm(clinical_path / "looker1998_and_mcclung2006_denosumab_60_q6m.csv")
     assert set(meas.observable) == {"bmd_th_rel", "ctx_rel", "bsap_rel"}
     assert (meas.time_days >= 0).all() and (meas.unit == "1").all()
     bmd = meas[meas.observable == "bmd_th_rel"]
@@ -68,16 +68,16 @@ def test_arm_tables_are_tidy(clinical_path):
 
 def test_unsupported_drugs_kept_or_filtered(clinical_path):
     path = clinical_path / "looker1998_and_mcclung2018_romosozumab_to_denosumab.csv"
-    _, cond = read_arm(path)
+    _, cond = read_clinical_arm(path)
     assert {"romosozumab_mg", "denosumab_mg"} <= set(cond.input)
-    meas, only = read_arm(path, drugs=["denosumab"])
+    meas, only = read_clinical_arm(path, drugs=["denosumab"])
     assert set(only.input) == {"denosumab_mg"}
     with pytest.raises(DataError, match="unknown input 'romosozumab_mg' .a drug this model has no input for"):
         validate_conditions(cond, MODEL, validate_measurements(meas, MODEL))
 
 
 def test_placebo_to_denosumab_starts_at_trial_baseline(clinical_path):
-    meas, cond = read_arm(clinical_path / "looker1998_and_mcclung2018_placebo_to_denosumab.csv")
+    meas, cond = read_clinical_arm(clinical_path / "looker1998_and_mcclung2018_placebo_to_denosumab.csv")
     assert meas.time_days.min() == 0.0 and cond.time_days.min() > 0  # first dose after the placebo year(s)
     assert arm_name("looker1998_and_bone2011_placebo.csv") == "bone2011_placebo"
 
@@ -103,11 +103,11 @@ def test_daily_teriparatide_of_the_companion_becomes_a_level_input(clinical_path
     in days from the trial baseline, next to the denosumab doses; the v2 core takes both."""
     v2 = get_model("bone_inflammation_v2")
     path = clinical_path / "looker1998_and_leder2014_combination.csv"
-    meas, cond = read_arm(path, drugs=["denosumab", "teriparatide"])
+    meas, cond = read_clinical_arm(path, drugs=["denosumab", "teriparatide"])
     teri = cond[cond.input == "teriparatide_ug_day"]
     assert teri.time_days.tolist() == [0.0, 730.0] and teri.value.tolist() == [20.0, 0.0]
     assert (cond.input == "denosumab_mg").sum() == 4
     ds = build_dataset(validate_measurements(meas, v2), validate_conditions(cond, v2, meas), v2)
     assert set(ds.inputs) == {"teriparatide_ug_day", "denosumab_mg"}
-    _, denosumab_only = read_arm(path, drugs=["denosumab"])
+    _, denosumab_only = read_clinical_arm(path, drugs=["denosumab"])
     assert set(denosumab_only.input) == {"denosumab_mg"}

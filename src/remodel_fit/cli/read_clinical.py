@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from .validate import model_argument
 
     start(compile_cache=False)
-    from ..data.clinical import read_arms
+    from ..data.clinical import read_clinical_arms
     from ..data.tables import write_table
     from ..data.validate import validate_conditions, validate_measurements
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     drugs = args.drugs
     if drugs is None:
         drugs = [i.name.removesuffix("_mg") for i in model.inputs if i.kind == "dose" and i.name.endswith("_mg")]
-    meas, cond = read_arms(args.clinical_dir, args.pattern, drugs=drugs)
+    meas, cond = read_clinical_arms(args.clinical_dir, args.pattern, drugs=drugs)
     checked = validate_measurements(meas, model, "<clinical measurements>")
     if not cond.empty:
         validate_conditions(cond, model, checked, "<clinical conditions>", "<clinical measurements>")

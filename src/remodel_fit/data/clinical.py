@@ -74,7 +74,7 @@ def find_clinical_dir(candidates: Iterable[str | os.PathLike] = DEFAULT_DIRS, ro
     return None
 
 
-def read_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_clinical_arm(path: str | os.PathLike, *, drugs: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One arm -> (measurements, conditions) tidy tables; ``drugs`` filters dose inputs (lower case)."""
     path = Path(path)
     arm = arm_name(path)
@@ -144,7 +144,7 @@ def _daily_regimens(path: Path, arm: str, t0: float, keep: set[str] | None) -> l
     return rows
 
 
-def read_arms(
+def read_clinical_arms(
     clinical_dir: str | os.PathLike, pattern: str | Sequence[str] = DEFAULT_PATTERN, *, drugs: Iterable[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every arm matching ``pattern`` (a glob, ``.csv`` added; or several) in ``clinical_dir``, concatenated."""
@@ -160,7 +160,7 @@ def read_arms(
             raise DataError(f"{clinical_dir}: no arm file matches {glob!r}; expected e.g. {DEFAULT_PATTERN}.csv")
         paths += [p for p in found if p not in paths]
     drugs = None if drugs is None else list(drugs)
-    parts = [read_arm(p, drugs=drugs) for p in paths]
+    parts = [read_clinical_arm(p, drugs=drugs) for p in paths]
     measurements = pd.concat([m for m, _ in parts], ignore_index=True)
     conditions = pd.concat([c for _, c in parts], ignore_index=True)
     return measurements, conditions

@@ -361,5 +361,5 @@ def _did_you_mean(name: str, choices) -> str:
     if close:
         return f" (did you mean {close[0]!r}?)"
     if drug:
-        return " (a drug this model has no input for: drop its rows, e.g. read_arms(..., drugs=['denosumab']))"
+        return " (a drug this model has no input for: drop its rows, e.g. read_clinical_arms(..., drugs=['denosumab']))"
     return ""
