@@ -48,7 +48,7 @@ def overview_figure(measurements: pd.DataFrame, *, observables: list[str] | None
     for ax in axes.flat[len(observables):]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(groups), 4), frameon=False, fontsize="small")
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(groups), 4), frameon=False, fontsize="small")
     n = measurements[SUBJECT].nunique()
     fig.suptitle(title or f"{n} subjects in {len(groups)} groups: group mean ± SE (thick), subjects (faint)",
                  fontsize=10)
