@@ -40,20 +40,25 @@ def full_theta(problem: PetabProblem, theta_estimated) -> jnp.ndarray:
     return jnp.asarray(problem.parameters.nominal).at[idx].set(jnp.asarray(theta_estimated))
 
 
-def make_log_likelihood(problem: PetabProblem, opts: SolverOptions | None = None) -> Callable:
-    """``theta_estimated (linear) -> llh``; −inf where an ODE solve failed (not jitted)."""
-    simulate = make_simulator(problem, opts)
+def log_density_of_simulation(problem: PetabProblem) -> Callable:
+    """``(y, sigma, ok) -> llh`` summed over measurement rows; −inf unless ``ok``."""
     m = problem.measurements
     values = jnp.asarray(m.values)
     groups = [(rows, problem.observables[o].transformation, problem.observables[o].noise_distribution)
               for o, rows in m.rows_by_observable.items()]
 
-    def llh(theta_estimated):
-        y, s, ok = simulate(full_theta(problem, theta_estimated))
+    def density(y, s, ok):
         total = sum(jnp.sum(noise_log_density(values[r], y[r], s[r], tr, d)) for r, tr, d in groups)
         return jnp.where(ok, total, -jnp.inf)
 
-    return llh
+    return density
+
+
+def make_log_likelihood(problem: PetabProblem, opts: SolverOptions | None = None) -> Callable:
+    """``theta_estimated (linear) -> llh``; −inf where an ODE solve failed (not jitted)."""
+    simulate = make_simulator(problem, opts)
+    density = log_density_of_simulation(problem)
+    return lambda theta_estimated: density(*simulate(full_theta(problem, theta_estimated)))
 
 
 def to_linear(problem: PetabProblem, x) -> jnp.ndarray:
