@@ -8,9 +8,8 @@ import argparse
 import json
 from pathlib import Path
 
-EPILOG = """examples:
-  remodel-fit petab-check ../shared/data/petab-benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml
-  remodel-fit petab-check problem.yaml --solver tsit5 --gradient --references benchmark_models.yaml
+EPILOG = """example: remodel-fit petab-check ../shared/data/petab-benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml
+example: remodel-fit petab-check problem.yaml --solver tsit5 --gradient --references benchmark_models.yaml
 
 The reference comes from --references, else a benchmark_models.yaml beside or above the
 problem folder, else AMICI's published values for the benchmark collection."""
