@@ -29,3 +29,8 @@ class GateError(RemodelFitError):
 
 class EvaluationError(RemodelFitError):
     """Sensitivity evaluations failed and the failure policy is 'fail' (or nothing usable remains)."""
+
+
+class PetabError(RemodelFitError):
+    """A PEtab problem or SBML model that cannot be imported: the message names the file and the
+    table row, column or SBML element, or the unsupported feature."""
