@@ -20,13 +20,9 @@ from remodel_fit.settings.workflow import ARM_TABLES, GENERATED_TABLES
 CONFIG_FILES = ", ".join(str(p) for p in workflow.overwrite_configfiles or []) or "config/config.yaml"
 
 try:
-    SETTINGS = workflow_settings(config, CONFIG_FILES)
+    SETTINGS = workflow_settings(config, CONFIG_FILES, inputs=True)
 except ConfigError as err:
     sys.exit(f"remodel-fit workflow: error: {err}")
-try:
-    SETTINGS.check_inputs()
-except ConfigError as err:
-    sys.exit(f"remodel-fit workflow: error: {CONFIG_FILES}: {err}")
 
 SHARED_SECTIONS = ("seed", "model", "solver")
 

@@ -66,14 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
 def check_config(path: str) -> int:
     """Validate a workflow config and the inputs it names; one summary line."""
-    from ..errors import ConfigError
     from ..settings import workflow_settings
     from ..settings.base import load_yaml
 
-    settings = workflow_settings(load_yaml(path), path)
-    try:
-        settings.check_inputs()
-    except ConfigError as err:
-        raise ConfigError(f"{path}: {err}") from None
+    settings = workflow_settings(load_yaml(path), path, inputs=True)
     print(f"{path}: valid; fits {', '.join(settings.fit.fits) or 'none'}; data source {settings.data.source}")
     return 0

@@ -183,14 +183,17 @@ class WorkflowSettings(Section):
         return self.gsa.solver_config(self._raw.get("solver"))
 
 
-def workflow_settings(config: Mapping[str, Any], file: str | None = None) -> WorkflowSettings:
-    """The validated settings of a config mapping; ConfigError (one line, prefixed by ``file``) otherwise."""
+def workflow_settings(config: Mapping[str, Any], file: str | None = None, *, inputs: bool = False) -> WorkflowSettings:
+    """The validated settings of a config mapping (and, with ``inputs``, the existence of every input
+    path it names); ConfigError (one line, prefixed by ``file``) otherwise."""
     try:
         settings = validated(WorkflowSettings, dict(config), "")
         settings._raw = dict(config)
         for name in settings.fit.fits:
             settings.fit_options(name)
         settings.gsa_solver()
+        if inputs:
+            settings.check_inputs()
     except ConfigError as err:
         raise ConfigError(f"{file}: {err}" if file else str(err)) from None
     return settings
