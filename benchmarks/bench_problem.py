@@ -113,11 +113,11 @@ def numpyro_model(data: dict, gradient: str = "forward", engine: str = "diffrax"
     sd, mu = jnp.asarray(data["sd"]), jnp.asarray(prior_mean())
     base = MODEL.params()
     solver = dataclasses.replace(SOLVER, engine=engine)
-    forward = forward_subject_solver(MODEL, base, FREE, times, data["observables"], solver)
+    forward = forward_subject_solver(MODEL, base, FREE, data["observables"], solver)
 
     def predict(theta):
         if gradient == "forward":
-            table, ok = forward(theta, inputs())
+            table, ok = forward(theta, inputs(), times)
             return table, ok > 0.5
         sol = simulate(MODEL, {**base, **dict(zip(FREE, theta))}, times, inputs(), config=solver)
         return jnp.stack([sol.observables[o] for o in data["observables"]]), sol.ok

@@ -331,8 +331,9 @@ def test_written_netcdf_is_byte_identical_for_identical_draws(logistic_fit, tmp_
     assert "sampling_seconds" in logistic_fit.posterior.attrs  # the in-memory object keeps them
 
 
-def test_many_distinct_schedules_are_vmapped_with_the_same_density(bone_model, monkeypatch):
-    """Above UNROLL_MAX distinct input schedules one vmapped solve replaces the loop: same density and gradient."""
+def test_schedules_mapped_vmapped_and_cut_at_their_last_visit_give_the_same_density(bone_model, monkeypatch):
+    """Five schedules observed to different last visits: lax.map and vmap give the same density and
+    gradient, and ending each solve at its last visit (the default) changes nothing."""
     import remodel_fit.inference.fit_model as fit_model
     from numpyro.infer.util import log_density
 
@@ -340,23 +341,31 @@ def test_many_distinct_schedules_are_vmapped_with_the_same_density(bone_model, m
     levels = [5.0, 12.0, 23.0, 40.0, 60.0]
     tnf = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *[level([0.0], [v]) for v in levels])
     names = [f"s{i}" for i in range(len(levels))]
-    design = grid_dataset(names, names, [0, 90, 365], ["bmd_ls", "ctx"], {"tnf": tnf})
-    # tight tolerances: both paths then approach the exact solution, so any difference left is the vmap's
+    full = grid_dataset(names, names, [0, 90, 365, 730], ["bmd_ls", "ctx"], {"tnf": tnf})
+    keep = full.time_index <= np.asarray([1, 2, 3, 3, 2])[full.subject_index]  # last visits 90 ... 730 d
+    design = dataclasses.replace(full, subject_index=full.subject_index[keep], time_index=full.time_index[keep],
+                                 observable_index=full.observable_index[keep], values=full.values[keep], sd=full.sd[keep])
+    # tight tolerances: every path then approaches the exact solution, so any difference left is the batching's
     section = {**section, "solver": {"rtol": 1e-10, "atol": 1e-12, "max_steps": 100_000}}
     spec = parse_fit_section("m", section, model=model)
     data, _ = draw_data(FitModel(model, design, spec), jax.random.PRNGKey(5))
     point = {"tnf_e_rankl": 0.9, "kout_ls": 0.011, "ctx0": 0.45, "ctx0_sd": 0.3, "sigma_bmd_ls": 0.02, "sigma_ctx": 0.2}
     values = {}
-    for unroll in (len(levels), len(levels) - 1):
-        monkeypatch.setattr(fit_model, "UNROLL_MAX", unroll)
+    for batch, cut in (("map", True), ("vmap", True), ("map", False)):
+        monkeypatch.setattr(fit_model, "BATCH", batch)
         fm = FitModel(model, data, spec)
         assert len(fm.schedules[0]) == len(levels)
+        if not cut:
+            fm.subject_times = np.broadcast_to(np.asarray(data.times), fm.subject_times.shape)
+        else:
+            np.testing.assert_array_equal(fm.subject_times.max(axis=1), [90, 365, 730, 730, 365])
         f = jax.jit(jax.value_and_grad(lambda p: log_density(fm, (), {"y": jnp.asarray(data.values)}, p)[0]))
-        values[unroll] = f(point)
-    (a, ga), (b, gb) = values.values()
-    np.testing.assert_allclose(float(a), float(b), rtol=1e-9)
-    for k in point:
-        np.testing.assert_allclose(float(ga[k]), float(gb[k]), rtol=1e-6, atol=1e-10)
+        values[batch, cut] = f(point)
+    (a, ga), *others = values.values()
+    for b, gb in others:
+        np.testing.assert_allclose(float(a), float(b), rtol=1e-9)
+        for k in point:
+            np.testing.assert_allclose(float(ga[k]), float(gb[k]), rtol=1e-6, atol=1e-10)
 
 
 @pytest.mark.parametrize("discrepancy", [False, True])

@@ -26,6 +26,12 @@ except ConfigError as err:
 
 SHARED_SECTIONS = ("seed", "model", "solver")
 
+# Threads Snakemake reserves for a JAX job (fit, sbc, gsa). Such a job uses two host devices
+# only while it samples or evaluates; its XLA compiles (most of a cold run) are single-threaded,
+# so reserving one core lets Snakemake run a second job beside it on a 2-core machine
+# (benchmarks/RESULTS.md, "make run").
+JAX_JOB_THREADS = 1
+
 
 def config_slice(name, sections):
     """Path of results/config/<name>.yaml holding the shared keys and ``sections`` (dotted paths,

@@ -16,7 +16,7 @@ rule fit:
         "logs/fit/{fit}.log",
     params:
         tables=fit_table_args,
-    threads: 2
+    threads: JAX_JOB_THREADS
     message:
         "NUTS fit {wildcards.fit}"
     shell:
@@ -38,7 +38,7 @@ rule sbc:
         tables=fit_table_args,
         outdir=lambda wildcards: f"results/sbc/{wildcards.fit}",
         replicates=SETTINGS.fit.sbc.replicates,
-    threads: 2
+    threads: JAX_JOB_THREADS
     message:
         "Simulation-based calibration of fit {wildcards.fit} (slow)"
     shell:

@@ -20,7 +20,7 @@ rule gsa_prior:
         "../envs/remodel-fit.yaml"
     log:
         "logs/gsa/prior.log",
-    threads: 2
+    threads: JAX_JOB_THREADS
     message:
         "GSA of the cytokine parameters over prior ranges (N = {params.n})"
     shell:
@@ -44,7 +44,7 @@ rule gsa_posterior:
         "../envs/remodel-fit.yaml"
     log:
         "logs/gsa/posterior_{fit}.log",
-    threads: 2
+    threads: JAX_JOB_THREADS
     message:
         "GSA of the cytokine parameters over posterior quantiles {params.q} of fit {wildcards.fit}"
     shell:

@@ -13,9 +13,9 @@ Sites (the names docs/architecture.md gives for the InferenceData groups):
 - ``y``: log-normal likelihood of every measurement (``y=None`` gives the prior predictive).
 
 Scale parameters that only multiply their own observables are solved at 1 and applied
-afterwards; subjects sharing an input schedule share one solve (otherwise subjects are
-solved under ``jax.vmap``); predictions are gathered at
-(subject_index, time_index, observable_index).
+afterwards; subjects sharing an input schedule share one solve; the solves run one after
+another under ``lax.map`` (:data:`BATCH`), each ending at the last visit of its subjects;
+predictions are gathered at (subject_index, time_index, observable_index).
 """
 
 from __future__ import annotations
@@ -70,8 +70,11 @@ def factorable_scales(model: Model, params: Params, observables: tuple[str, ...]
     return out
 
 
-UNROLL_MAX = 4
-"""Distinct input schedules solved in a Python loop; more are vmapped (see FitModel._solve_distinct)."""
+BATCH = "map"
+"""How subjects (or distinct schedules) are solved in one potential: "map" one after another
+under ``lax.map`` (each solve its own step count and horizon, the solver compiled once), or
+"vmap" in lockstep (every lane pays the slowest one's steps). Measured: benchmarks/RESULTS.md,
+"Solving subjects: lax.map against vmap"."""
 
 
 class FitModel:
@@ -102,12 +105,10 @@ class FitModel:
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
         self.dynamic = tuple(n for n in options.free if n not in self.unit_scales)
-        # jitted so that several unrolled schedules trace (and lower) the solver once
-        self._forward = jax.jit(
-            forward_subject_solver(model, self._solved(self.base), self.dynamic, self.times, data.observables, options.solver)
-        )
+        self._forward = forward_subject_solver(model, self._solved(self.base), self.dynamic, data.observables, options.solver)
         dynamic_effects = set(options.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data.inputs, data.n_subjects)
+        self.subject_times = horizon_times(data.times, data.time_index, data.subject_index, data.n_subjects)
         self.marginal = tuple(
             p for p in options.random_effects if options.random_effects_method == "marginal" and p in self.unit_scales
         )
@@ -154,7 +155,7 @@ class FitModel:
             table, ok = self._solve_distinct(params)
         elif self.gradient == "forward" and self.dynamic:
             theta = subject_thetas(self.dynamic, params, varying, n)
-            table, ok = jax.vmap(self._forward)(theta, dict(self.data.inputs))  # (subject, obs, time)
+            table, ok = solve_batch(self._forward, theta, dict(self.data.inputs), self.subject_times)
             ok = ok > 0.5
         else:
             dynamic_varying = {k: v for k, v in varying.items() if k in self.dynamic}
@@ -178,49 +179,25 @@ class FitModel:
         return {**params, **self.unit_scales}
 
     def _solve_distinct(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
-        """One solve per distinct input schedule, mapped to subjects: unrolled (no lockstep) for up
-        to ``UNROLL_MAX`` schedules, else vmapped (one compiled solve).
-
-        Measured (value and gradient of the potential, same load): 3 synthetic schedules unrolled
-        44 ms / 22 s compile vs vmapped 90 ms / 17 s (the dosed schedule's steps are imposed on
-        all lanes); the 8 clinical arms unrolled 236 ms / 42 s vs vmapped 95 ms / 10 s."""
+        """One solve per distinct input schedule (to the last time any of its subjects is
+        observed), mapped to subjects."""
         first, subject_to_schedule = self.schedules
-        if len(first) <= UNROLL_MAX:
-            return self._solve_unrolled(params)
         inputs = jax.tree_util.tree_map(lambda a: a[first], dict(self.data.inputs))
+        times = np.stack([self.subject_times[subject_to_schedule == k].max(axis=0) for k in range(first.size)])
         if self.gradient == "forward" and self.dynamic:
             theta = jnp.stack([params[name] for name in self.dynamic])
-            solve = lambda inp: self._forward(theta, inp)  # noqa: E731
+            thetas = jnp.broadcast_to(theta, (first.size, theta.size))
+            tables, oks = solve_batch(self._forward, thetas, inputs, times)
+            oks = oks > 0.5
         else:
             solved = self._solved(params)
 
-            def solve(inp):
-                sol = simulate(self.model, solved, self.times, inp, config=self.options.solver)
-                return jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok.astype(jnp.float64)
+            def solve(theta, inp, ts):
+                sol = simulate(self.model, solved, ts, inp, config=self.options.solver)
+                return jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok
 
-        if jax.tree_util.tree_leaves(inputs):
-            tables, oks = jax.vmap(solve)(inputs)
-        else:  # no inputs at all: a single schedule
-            table, ok = solve(inputs)
-            tables, oks = table[None], ok[None]
-        return tables[subject_to_schedule], oks[subject_to_schedule] > 0.5
-
-    def _solve_unrolled(self, params: Params) -> tuple[jnp.ndarray, jnp.ndarray]:
-        """One solve per distinct schedule in a Python loop (no vmap, so no lockstep)."""
-        first, subject_to_schedule = self.schedules
-        tables, oks = [], []
-        for i in first:
-            inputs = self.data.subject_inputs(int(i))
-            if self.gradient == "forward" and self.dynamic:
-                theta = jnp.stack([params[name] for name in self.dynamic])
-                table, ok = self._forward(theta, inputs)
-                ok = ok > 0.5
-            else:
-                sol = simulate(self.model, self._solved(params), self.times, inputs, config=self.options.solver)
-                table, ok = jnp.stack([sol.observables[o] for o in self.data.observables]), sol.ok
-            tables.append(table)
-            oks.append(ok)
-        return jnp.stack(tables)[subject_to_schedule], jnp.stack(oks)[subject_to_schedule]
+            tables, oks = solve_batch(solve, jnp.zeros((first.size, 0)), inputs, times)
+        return tables[subject_to_schedule], oks[subject_to_schedule]
 
     def __call__(self, y=None, conditional: bool = False):
         """The model; with ``conditional`` the marginal subject effects are drawn from their
@@ -278,3 +255,22 @@ class FitModel:
         for name in self.options.random_effects:
             names += [f"{name}_sd", f"{name}_z"]
         return names + [f"sigma_{o}" for o in self.noise_observables]
+
+
+
+def horizon_times(times, time_index, subject_index, n_subjects: int) -> np.ndarray:
+    """(n_subjects, n_times): the time grid clipped to each subject's last observation, so a
+    solve ends there (a subject without measurements keeps the whole grid)."""
+    times = np.asarray(times, dtype=float)
+    last = np.full(n_subjects, -1, dtype=int)
+    np.maximum.at(last, np.asarray(subject_index), np.asarray(time_index))
+    end = np.where(last >= 0, times[np.maximum(last, 0)], times[-1])
+    return np.minimum(times[None, :], end[:, None])
+
+
+def solve_batch(solve, thetas, inputs, times):
+    """``solve(theta, inputs, times)`` of every row (leading axis of each argument), as
+    :data:`BATCH` says; a batch without inputs solves its rows with empty inputs."""
+    if BATCH == "vmap":
+        return jax.vmap(solve)(thetas, inputs, times)
+    return jax.lax.map(lambda a: solve(*a), (thetas, inputs, jnp.asarray(times)))

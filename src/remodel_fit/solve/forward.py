@@ -23,39 +23,43 @@ from .simulate import simulate
 
 
 def forward_subject_solver(
-    model: Model, base: Params, names: Sequence[str], times, observables: Sequence[str], config: SolverConfig
+    model: Model, base: Params, names: Sequence[str], observables: Sequence[str], config: SolverConfig
 ) -> Callable:
-    """``f(theta, inputs) -> (table (n_obs, n_times), ok float)`` with a forward-mode VJP in ``theta``.
+    """``f(theta, inputs, times) -> (table (n_obs, n_times), ok float)`` with a forward-mode VJP in
+    ``theta``.
 
     ``theta`` holds the values of ``names`` (the parameters that are differentiated);
-    every other parameter is taken from ``base``.
+    every other parameter is taken from ``base``. ``times`` are the save times (non-decreasing;
+    repeated times are saved together, so clipping them to a subject's last observation ends
+    that subject's solve there).
     """
     cfg = dataclasses.replace(config, adjoint="forward")
     names = tuple(names)
 
-    def solve(theta, inputs):
+    def solve(theta, inputs, times):
         p = {**base, **{n: theta[i] for i, n in enumerate(names)}}
         sol = simulate(model, p, times, inputs, config=cfg)
         table = jnp.stack([sol.observables[o] for o in observables])
         return table, sol.ok.astype(table.dtype)
 
-    def with_aux(theta, inputs):
-        out = solve(theta, inputs)
+    def with_aux(theta, inputs, times):
+        out = solve(theta, inputs, times)
         return out[0], out
 
     @jax.custom_vjp
-    def f(theta, inputs):
-        return solve(theta, inputs)
+    def f(theta, inputs, times):
+        return solve(theta, inputs, times)
 
-    def fwd(theta, inputs):
-        jac, out = jax.jacfwd(with_aux, has_aux=True)(theta, inputs)
+    def fwd(theta, inputs, times):
+        jac, out = jax.jacfwd(with_aux, has_aux=True)(theta, inputs, times)
         jac = jnp.where(jnp.isfinite(jac), jac, 0.0)
-        return out, (jac, inputs)
+        return out, (jac, inputs, times)
 
     def bwd(res, cts):
-        jac, inputs = res
+        jac, inputs, times = res
         ct_table = jnp.where(jnp.isfinite(cts[0]), cts[0], 0.0)
-        return jnp.einsum("otk,ot->k", jac, ct_table), jax.tree_util.tree_map(jnp.zeros_like, inputs)
+        return (jnp.einsum("otk,ot->k", jac, ct_table), jax.tree_util.tree_map(jnp.zeros_like, inputs),
+                jnp.zeros_like(times))
 
     f.defvjp(fwd, bwd)
     return f
