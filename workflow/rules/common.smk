@@ -31,6 +31,9 @@ SHARED_SECTIONS = ("seed", "model", "solver")
 # so reserving one core lets Snakemake run a second job beside it on a 2-core machine
 # (benchmarks/RESULTS.md, "make run").
 JAX_JOB_THREADS = 1
+# Priority of the jobs on the critical path (the data a fit reads, then the fit): Snakemake starts
+# them first, and the other jobs (scenarios, prior GSA, figures) fill the second core.
+CRITICAL_PATH_PRIORITY = 10
 
 
 def config_slice(name, sections):

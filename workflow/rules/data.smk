@@ -5,6 +5,7 @@
 
 
 rule make_synthetic:
+    priority: CRITICAL_PATH_PRIORITY
     input:
         config=lambda wildcards: config_slice("synthetic", ["synthetic"]),
     output:
@@ -24,6 +25,7 @@ rule make_synthetic:
 
 
 rule read_clinical:
+    priority: CRITICAL_PATH_PRIORITY
     output:
         measurements="results/data/clinical/measurements.csv",
         conditions="results/data/clinical/conditions.csv",

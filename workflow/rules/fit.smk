@@ -4,6 +4,7 @@
 
 
 rule fit:
+    priority: CRITICAL_PATH_PRIORITY
     input:
         unpack(fit_tables),
         unpack(fit_model_file),
