@@ -72,12 +72,13 @@ class NutsOptions:
     )
 
 
-def gradient_mode(nuts: NutsOptions, solver: SolverConfig) -> str:
-    """'forward' or 'reverse': how a fit differentiates its solves.
+def gradient_mode(nuts: NutsOptions, solver: SolverConfig | None = None) -> str:
+    """'forward' or 'reverse': how a fit differentiates its solves (``solver`` None: a fit whose
+    solves are not the package's, e.g. a PEtab problem's).
 
     The fused engine has forward mode only; ``auto`` picks forward for parallel chains (reverse
     mode through diffrax crashes under ``pmap``) and reverse otherwise."""
-    if solver.engine == "fused" or nuts.gradient == "forward":
+    if (solver is not None and solver.engine == "fused") or nuts.gradient == "forward":
         return "forward"
     if nuts.gradient == "reverse":
         return "reverse"
