@@ -56,8 +56,9 @@ class NutsOptions:
                                          "prior-predictive groups of the fit file; null: every draw")
     init: Literal["median", "laplace"] = Field(
         "median",
-        description="median: chains start near the prior median; laplace: BFGS mode + finite-difference Hessian, "
-        "its inverse the initial inverse mass matrix, chains start at draws from it",
+        description="median: chains start near the prior median (a PEtab fit: at the problem's nominal values); "
+        "laplace: BFGS mode (searched from there) + finite-difference Hessian, its inverse the initial inverse mass "
+        "matrix, chains start at draws from it",
     )
     adapt_mass_matrix: Flag = Field(True, description="adapt the mass matrix in warm-up (false keeps the Laplace one)")
     progress_bar: Flag = Field(

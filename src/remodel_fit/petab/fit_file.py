@@ -134,6 +134,7 @@ def provenance(posterior: PetabPosterior, options: PetabFitOptions) -> dict:
 def _observed(posterior: PetabPosterior, coords: dict) -> xr.Dataset:
     values = np.asarray(posterior.problem.measurements.values, dtype=float)
     ds = xr.Dataset({"y": (("measurement",), values)}, coords={"measurement": np.arange(values.size), **coords})
+    ds["time"].attrs.update(units="the problem's time unit")
     ds["y"].attrs.update(units="as in the measurement table", description="measurement of each row of the PEtab "
                          "measurement table (observable, experiment and time as coordinates)")
     return ds

@@ -195,7 +195,8 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
 
     Bands pool draws and the group's subjects at each observed time; dots are the observations.
     Rows (observables) share a y-axis, logarithmic when everything in the row is positive and
-    spans at least a factor 3. Time is in months when the data span half a year or more.
+    spans at least a factor 3. Time is in months when the data span half a year or more (of days:
+    a ``time`` coordinate with another ``units`` attribute is drawn as it is).
     """
     bands = predictive_bands(idata, group)
     obs = idata.observed_data["y"]
@@ -203,6 +204,8 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
     points["value"] = np.asarray(obs.values, dtype=float)
     months = points["time"].max() >= 180
     scale, unit = (DAYS_PER_MONTH, "months") if months else (1.0, "days")
+    if obs["time"].attrs.get("units", "days") not in ("d", "day", "days"):  # e.g. a PEtab problem's own unit
+        scale, unit = 1.0, obs["time"].attrs["units"]
     observables, groups = pd.unique(points["observable"]), pd.unique(points["group"])
     units = _units(idata)
     fig, axes = plt.subplots(len(observables), len(groups), figsize=(3.4 * len(groups), 2.5 * len(observables) + 0.6),
