@@ -115,8 +115,10 @@ def chain_method(requested: str, gradient: str, chains: int, shardable: bool = T
 
 
 def laplace_start(model: Callable, model_kwargs: dict, k_init: jax.Array, k_draws: jax.Array, chains: int,
-                  init_strategy: Callable):
-    """(Laplace approximation, per-chain unconstrained start values), or (None, None) if it failed."""
+                  init_strategy: Callable | None = None):
+    """(Laplace approximation, per-chain unconstrained start values), or (None, None) if it failed; the
+    mode search starts from ``init_strategy`` (default: near the prior median)."""
+    init_strategy = init_strategy or init_to_median(num_samples=15)
     info = initialize_model(k_init, model, model_kwargs=model_kwargs, init_strategy=init_strategy)
     flat, unravel = ravel_pytree(info.param_info.z)
     approx = laplace(lambda x: info.potential_fn(unravel(x)), flat)
