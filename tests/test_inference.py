@@ -310,7 +310,7 @@ def test_an_unconverged_laplace_start_is_a_warning_at_the_time(logistic_data, mo
     monkeypatch.setattr(sampler, "laplace", functools.partial(sampler.laplace, maxiter=1))
     keys = jax.random.split(stage_key(spec.seed, "fit:lap"), 2)
     with pytest.warns(UserWarning, match=r"BFGS did not converge in 1 iterations"):
-        approx, starts = sampler.laplace_start(FitModel(model, data, spec), jnp.asarray(data.values), *keys, 2)
+        approx, starts = sampler.laplace_start(FitModel(model, data, spec), {"y": jnp.asarray(data.values)}, *keys, 2)
     assert approx is not None and not approx.converged and starts is not None
 
 

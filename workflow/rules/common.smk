@@ -90,6 +90,22 @@ def fit_model_file(wildcards):
     return {"model_file": path} if path else {}
 
 
+def fit_petab_files(wildcards):
+    """A PEtab fit's problem YAML and every file it names (inputs: a missing one was already reported
+    naming the key when SETTINGS was read; editing one reruns the fit); nothing for a model fit."""
+    fit = FITS[wildcards.fit]
+    if fit.petab is None:
+        return {}
+    from remodel_fit.petab.files import listed_files
+
+    files = listed_files(fit.petab)
+    return {"petab": fit.petab, **{f"petab_{kind}": [str(p) for p in paths] for kind, paths in files.items()}}
+
+
+MODEL_FITS = [name for name, fit in FITS.items() if fit.petab is None]
+PETAB_FITS = [name for name, fit in FITS.items() if fit.petab is not None]
+
+
 def fit_table_args(wildcards, input):
     return " ".join(f"--{k} {input[k]}" for k in ("measurements", "conditions") if k in input.keys())
 
@@ -149,9 +165,11 @@ def report_inputs(wildcards):
         "config": config_slice("report", ["fit"]),
         "gates": expand("results/diagnose/{fit}/gates.json", fit=fits),
         "ppc": expand("results/diagnose/{fit}/ppc.png", fit=fits),
-        "predictions": expand("results/predict/{fit}/scenarios.png", fit=fits[:1]),
-        "sobol": expand("results/gsa/posterior_{fit}/sobol.csv", fit=fits[:1]) if fits else "results/gsa/prior/sobol.csv",
+        "predictions": expand("results/predict/{fit}/scenarios.png", fit=MODEL_FITS[:1]),
     }
+    if MODEL_FITS or not PETAB_FITS:  # a config of PEtab fits alone has no model to rank
+        out["sobol"] = (expand("results/gsa/posterior_{fit}/sobol.csv", fit=MODEL_FITS[:1]) if MODEL_FITS
+                        else "results/gsa/prior/sobol.csv")
     if len(SETTINGS.fit.compare.fits) > 1:
         out["loo"] = "results/compare/loo_compare.csv"
     return out

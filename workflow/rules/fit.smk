@@ -1,5 +1,6 @@
-# Fits: one NUTS fit per entry of fit.fits -> results/fit/{fit}/idata.nc, and the
-# simulation-based calibration of a fit (slow; not in rule all unless asked for).
+# Fits: one NUTS fit per entry of fit.fits -> results/fit/{fit}/idata.nc (a model fit to its tables, or a
+# PEtab problem: fit.fits.<name>.petab, its YAML and the files it names as inputs), and the
+# simulation-based calibration of a model fit (slow; not in rule all unless asked for).
 # Config section: fit (remodel_fit.settings.fit). Logic: `remodel-fit fit|sbc`.
 
 
@@ -8,6 +9,7 @@ rule fit:
     input:
         unpack(fit_tables),
         unpack(fit_model_file),
+        unpack(fit_petab_files),
         config=lambda wildcards: config_slice(f"fit_{wildcards.fit}", [f"fit.fits.{wildcards.fit}"]),
     output:
         idata="results/fit/{fit}/idata.nc",

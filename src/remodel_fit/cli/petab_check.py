@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("petab-check", help="import a PEtab problem; print its log-likelihood against the reference",
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("problem", type=Path, metavar="PROBLEM.yaml", help="PEtab v1 problem file")
-    parser.add_argument("--solver", choices=("kvaerno5", "tsit5"), default="kvaerno5",
-                        help="ODE solver (default kvaerno5; tsit5 is faster on non-stiff problems)")
+    parser.add_argument("--solver", choices=("kvaerno5", "rodas4", "rodas4p", "tsit5"), default="kvaerno5",
+                        help="ODE solver (default kvaerno5; rodas4p is often faster on stiff problems, tsit5 on "
+                        "non-stiff ones)")
     parser.add_argument("--rtol", type=float, default=1e-8, help="relative tolerance (default 1e-8)")
     parser.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance (default 1e-10)")
     parser.add_argument("--gradient", action="store_true", help="also time value and gradient on the parameter scale")

@@ -37,14 +37,15 @@ def run(args: argparse.Namespace) -> int:
             predictions_png=_optional(root / "predict" / name / "scenarios.png"),
         ))
     loo = root / "compare" / "loo_compare.csv"
-    first = next(iter(config.fit.fits), None)
+    first = next((n for n, f in config.fit.fits.items() if f.petab is None), None)
     study = root / "gsa" / f"posterior_{first}" if first and (root / "gsa" / f"posterior_{first}").is_dir() else root / "gsa" / "prior"
     sobol = study / "sobol.csv"
     page = Landing(
-        title=f"remodel-fit: {config.model} — {', '.join(config.fit.fits) or 'no fits'}",
+        title=f"remodel-fit: {config.model if first or not config.fit.fits else 'PEtab problems'} — "
+              f"{', '.join(config.fit.fits) or 'no fits'}",
         fits=fits,
         loo=pd.read_csv(loo) if loo.is_file() else None,
-        sobol=pd.read_csv(sobol) if sobol.is_file() else None,
+        sobol=pd.read_csv(sobol) if sobol.is_file() and (first or not config.fit.fits) else None,
         sobol_png=_optional(study / "sobol_bars.png"),
         sobol_source=("ranges from the posterior of fit " + first) if study.name.startswith("posterior") else "prior ranges",
         notes=[f"Config {args.config} (seed {config.seed}); every figure and table of the run is in {root}/ and in "

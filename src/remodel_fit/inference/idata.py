@@ -81,10 +81,7 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
 
     post, prior = by_chain(post, chains, draws), by_chain(prior, 1, n_prior)
     params = [k for k in post if k not in LIKELIHOOD_SITES]
-    extra = mcmc.get_extra_fields(group_by_chain=True)
-    stats = {STAT_NAMES[k]: np.asarray(v) for k, v in extra.items() if k in STAT_NAMES}
-    stats["tree_depth"] = (np.log2(np.maximum(stats["n_steps"], 1)).astype(int) + 1)
-    stats["lp"] = -np.asarray(extra["potential_energy"])
+    stats = nuts_stats(mcmc)
     stats["failed_solves"] = post["failed_solves"].astype(np.int64)
 
     keep = thinned_draws(draws, chains, nuts.predictive_draws)
@@ -110,6 +107,17 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
                                     laplace_seconds=float(run.laplace.seconds) if run.laplace else 0.0)
     idata["log_likelihood"].attrs["default_var"] = "y_subject"
     return idata
+
+
+def nuts_stats(mcmc) -> dict[str, np.ndarray]:
+    """The sample_stats of a NUTS run by ArviZ's names, (chain, draw) each: diverging, energy, n_steps,
+    acceptance_rate, step_size, tree_depth and ``lp`` (minus the potential energy: the log density in
+    the unconstrained space NUTS samples, Jacobians of the bounds' transforms included)."""
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    stats = {STAT_NAMES[k]: np.asarray(v) for k, v in extra.items() if k in STAT_NAMES}
+    stats["tree_depth"] = (np.log2(np.maximum(stats["n_steps"], 1)).astype(int) + 1)
+    stats["lp"] = -np.asarray(extra["potential_energy"])
+    return stats
 
 
 def thinned_draws(draws: int, chains: int, keep: int | None) -> np.ndarray:
@@ -205,7 +213,7 @@ def provenance(fm: FitModel) -> dict:
         "model": spec.model,
         "seed": int(spec.seed),
         "config_hash": spec.config_hash,
-        "versions": json.dumps({p: _version(p) for p in PACKAGES}, sort_keys=True),
+        "versions": versions(),
         "free_parameters": json.dumps(list(spec.free)),
         "fit_name": spec.name,
         "fixed_parameters": json.dumps(dict(spec.fixed), sort_keys=True),
@@ -230,6 +238,11 @@ def write_idata(idata: xr.DataTree, path: str | os.PathLike) -> None:
                 for g, ds in groups.items()}
     with atomic_path(path) as tmp:
         stable.to_netcdf(str(tmp), engine="h5netcdf", encoding=encoding)
+
+
+def versions() -> str:
+    """JSON of the versions of the packages a fit file depends on (provenance)."""
+    return json.dumps({p: _version(p) for p in PACKAGES}, sort_keys=True)
 
 
 def _version(package: str) -> str:

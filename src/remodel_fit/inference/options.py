@@ -56,8 +56,9 @@ class NutsOptions:
                                          "prior-predictive groups of the fit file; null: every draw")
     init: Literal["median", "laplace"] = Field(
         "median",
-        description="median: chains start near the prior median; laplace: BFGS mode + finite-difference Hessian, "
-        "its inverse the initial inverse mass matrix, chains start at draws from it",
+        description="median: chains start near the prior median (a PEtab fit: at the problem's nominal values); "
+        "laplace: BFGS mode (searched from there) + finite-difference Hessian, its inverse the initial inverse mass "
+        "matrix, chains start at draws from it",
     )
     adapt_mass_matrix: Flag = Field(True, description="adapt the mass matrix in warm-up (false keeps the Laplace one)")
     progress_bar: Flag = Field(
@@ -72,12 +73,13 @@ class NutsOptions:
     )
 
 
-def gradient_mode(nuts: NutsOptions, solver: SolverConfig) -> str:
-    """'forward' or 'reverse': how a fit differentiates its solves.
+def gradient_mode(nuts: NutsOptions, solver: SolverConfig | None = None) -> str:
+    """'forward' or 'reverse': how a fit differentiates its solves (``solver`` None: a fit whose
+    solves are not the package's, e.g. a PEtab problem's).
 
     The fused engine has forward mode only; ``auto`` picks forward for parallel chains (reverse
     mode through diffrax crashes under ``pmap``) and reverse otherwise."""
-    if solver.engine == "fused" or nuts.gradient == "forward":
+    if (solver is not None and solver.engine == "fused") or nuts.gradient == "forward":
         return "forward"
     if nuts.gradient == "reverse":
         return "reverse"

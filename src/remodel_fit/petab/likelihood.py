@@ -11,7 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .problem import PetabProblem
-from .simulate import SolverOptions, make_simulator
+from .options import SolverOptions
+from .simulate import make_simulator
 
 LN10 = float(np.log(10.0))
 
@@ -40,12 +41,44 @@ def full_theta(problem: PetabProblem, theta_estimated) -> jnp.ndarray:
     return jnp.asarray(problem.parameters.nominal).at[idx].set(jnp.asarray(theta_estimated))
 
 
+def noise_sample(key, y, sigma, transformation: str, distribution: str):
+    """A replicate measurement of simulation ``y`` with sd/scale ``sigma`` (the noise model of
+    :func:`noise_log_density`: the noise acts on the transformed scale)."""
+    import jax.random as jr
+
+    eps = jr.normal(key, jnp.shape(y)) if distribution == "normal" else jr.laplace(key, jnp.shape(y))
+    if transformation == "lin":
+        return y + sigma * eps
+    if transformation == "log":
+        return jnp.exp(jnp.log(y) + sigma * eps)
+    return 10.0 ** (jnp.log10(y) + sigma * eps)
+
+
+def noise_groups(problem: PetabProblem) -> list[tuple[np.ndarray, str, str]]:
+    """(measurement rows, transformation, noise distribution) per observable."""
+    return [(rows, problem.observables[o].transformation, problem.observables[o].noise_distribution)
+            for o, rows in problem.measurements.rows_by_observable.items()]
+
+
+def pointwise_log_density(problem: PetabProblem) -> Callable:
+    """``(y, sigma) -> log density of each measurement row`` (PEtab v1 noise models)."""
+    values = jnp.asarray(problem.measurements.values)
+    groups = noise_groups(problem)
+
+    def pointwise(y, s):
+        out = jnp.zeros(len(problem.measurements.values))
+        for r, tr, d in groups:
+            out = out.at[r].set(noise_log_density(values[r], y[r], s[r], tr, d))
+        return out
+
+    return pointwise
+
+
 def log_density_of_simulation(problem: PetabProblem) -> Callable:
     """``(y, sigma, ok) -> llh`` summed over measurement rows; −inf unless ``ok``."""
     m = problem.measurements
     values = jnp.asarray(m.values)
-    groups = [(rows, problem.observables[o].transformation, problem.observables[o].noise_distribution)
-              for o, rows in m.rows_by_observable.items()]
+    groups = noise_groups(problem)
 
     def density(y, s, ok):
         total = sum(jnp.sum(noise_log_density(values[r], y[r], s[r], tr, d)) for r, tr, d in groups)

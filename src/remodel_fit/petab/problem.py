@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
-
 from ..errors import PetabError
 from .compiled import CompiledOde, compile_ode
+from .files import problem_files
 from .measurements import MeasurementArrays, read_measurements
 from .observables import PetabObservable, read_observables
 from .sbml import SymbolicOde, read_sbml
@@ -46,37 +45,6 @@ class PetabProblem:
     @property
     def n_measurements(self) -> int:
         return len(self.measurements.values)
-
-
-def problem_files(yaml_path: Path) -> dict[str, list[Path]]:
-    """The files a PEtab v1 YAML names (checked to exist), keyed parameter/sbml/condition/measurement/observable."""
-    if not yaml_path.is_file():
-        raise FileNotFoundError(2, "no such file", str(yaml_path))
-    try:
-        spec = yaml.safe_load(yaml_path.read_text())
-    except yaml.YAMLError as err:
-        raise PetabError(f"{yaml_path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    if not isinstance(spec, dict) or "problems" not in spec:
-        raise PetabError(f"{yaml_path}: not a PEtab problem file (no 'problems' entry)")
-    version = str(spec.get("format_version", ""))
-    if not version.startswith("1"):
-        raise PetabError(f"{yaml_path}: PEtab format_version {version!r} is not supported (PEtab v1 only)")
-    if len(spec["problems"]) != 1:
-        raise PetabError(f"{yaml_path}: {len(spec['problems'])} problems in one file are not supported (one only)")
-    sub = spec["problems"][0]
-    base = yaml_path.parent
-    files = {"parameter": [base / spec.get("parameter_file", "")]}
-    for key in ("sbml", "condition", "measurement", "observable"):
-        files[key] = [base / f for f in sub.get(f"{key}_files", [])]
-        if not files[key]:
-            raise PetabError(f"{yaml_path}: no {key}_files given")
-    if len(files["sbml"]) != 1:
-        raise PetabError(f"{yaml_path}: {len(files['sbml'])} SBML files given; exactly one is supported")
-    for paths in files.values():
-        for p in paths:
-            if not p.is_file():
-                raise FileNotFoundError(2, "no such file", str(p))
-    return files
 
 
 def _jump_times(problem_ode: CompiledOde, sim: tuple, table: ParameterTable, path: Path) -> np.ndarray:

@@ -6,31 +6,13 @@ solves hit the step limit that it passes in 419–1977 steps alone). Returns the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import diffrax
 import jax
 import jax.numpy as jnp
 
+from .options import SolverOptions
 from .problem import PetabProblem
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    """ODE solver settings: Kvaerno5 (stiff-safe default) or Tsit5, PID tolerances, gradient mode."""
-
-    solver: str = "kvaerno5"
-    rtol: float = 1e-8
-    atol: float = 1e-10
-    max_steps: int = 100_000
-    preequilibration_t1: float = 1e9
-    mode: str = "reverse"
-
-    def make_solver(self):
-        return {"kvaerno5": diffrax.Kvaerno5, "tsit5": diffrax.Tsit5}[self.solver]()
-
-    def adjoint(self):
-        return diffrax.ForwardMode() if self.mode == "forward" else diffrax.RecursiveCheckpointAdjoint()
 
 
 def _overridden(theta, x0, xo):

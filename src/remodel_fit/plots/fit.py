@@ -2,6 +2,8 @@
 
 Positive parameters are drawn on a log10 scale where the scale matters (pair, forest,
 prior-vs-posterior): the priors are log-normal, so that is where their shapes are readable.
+Parameters already on a log scale (attribute ``parameter_scale``, PEtab fits) are drawn as log10
+of the parameter, not of its logarithm.
 """
 
 from __future__ import annotations
@@ -97,8 +99,10 @@ def forest(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure
     for name in names:
         values = post[name].values.ravel()
         label = name
-        if prior is not None and name in prior and bool((values > 0).all()):
-            values, label = np.log10(values / float(prior[name].median())), f"{name} (log10 / prior median)"
+        logged = _as_log10(post[name])
+        if prior is not None and name in prior and logged is not None:
+            values = logged.ravel() - float(np.median(_as_log10(prior[name])))
+            label = f"{name} (log10 / prior median)"
         rows.append((label, np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]), float(rhat[name]), float(ess[name])))
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(rows) + 1.2), layout="constrained")
     y = np.arange(len(rows))[::-1]
@@ -164,13 +168,17 @@ def prior_posterior(
                              squeeze=False, layout="constrained")
     flat = axes.ravel()
     for ax, name in zip(flat, names):
-        prior, post = idata.prior[name].values.ravel(), idata.posterior[name].values.ravel()
-        log = bool((prior > 0).all() and (post > 0).all())
-        f = np.log10 if log else (lambda x: x)
-        ax.plot(*_kde(f(prior)), color="0.5", linestyle="--", label="prior")
-        ax.plot(*_kde(f(post)), color="C0", label="posterior")
+        prior, post = _as_log10(idata.prior[name]), _as_log10(idata.posterior[name])
+        log = prior is not None and post is not None
+        if not log:
+            prior, post = idata.prior[name].values, idata.posterior[name].values
+        ax.plot(*_kde(prior.ravel()), color="0.5", linestyle="--", label="prior")
+        ax.plot(*_kde(post.ravel()), color="C0", label="posterior")
         if name in true and np.ndim(true[name]) == 0:
-            ax.axvline(f(float(true[name])), color="C3", label="truth")
+            value = xr.DataArray(float(true[name]), attrs=idata.posterior[name].attrs)
+            marked = _as_log10(value) if log else value.values
+            if marked is not None:
+                ax.axvline(float(marked), color="C3", label="truth")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("log10 value" if log else "value", fontsize=8)
         ax.set_yticks([])
@@ -187,7 +195,8 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
 
     Bands pool draws and the group's subjects at each observed time; dots are the observations.
     Rows (observables) share a y-axis, logarithmic when everything in the row is positive and
-    spans at least a factor 3. Time is in months when the data span half a year or more.
+    spans at least a factor 3. Time is in months when the data span half a year or more (of days:
+    a ``time`` coordinate with another ``units`` attribute is drawn as it is).
     """
     bands = predictive_bands(idata, group)
     obs = idata.observed_data["y"]
@@ -195,6 +204,8 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
     points["value"] = np.asarray(obs.values, dtype=float)
     months = points["time"].max() >= 180
     scale, unit = (DAYS_PER_MONTH, "months") if months else (1.0, "days")
+    if obs["time"].attrs.get("units", "days") not in ("d", "day", "days"):  # e.g. a PEtab problem's own unit
+        scale, unit = 1.0, obs["time"].attrs["units"]
     observables, groups = pd.unique(points["observable"]), pd.unique(points["group"])
     units = _units(idata)
     fig, axes = plt.subplots(len(observables), len(groups), figsize=(3.4 * len(groups), 2.5 * len(observables) + 0.6),
@@ -276,11 +287,22 @@ def _log10(ds: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
     """Replace all-positive variables by their log10 under the name ``log10(name)``."""
     out, labels = {}, []
     for name, da in ds.data_vars.items():
-        if bool((da > 0).all()):
-            name, da = f"log10({name})", np.log10(da)
+        logged = _as_log10(da)
+        if logged is not None:
+            name, da = f"log10({name})", da.copy(data=logged)
         out[str(name)] = da
         labels.append(str(name))
     return xr.Dataset(out), labels
+
+
+def _as_log10(da: xr.DataArray) -> np.ndarray | None:
+    """log10 of a variable's values: for a variable already on a log scale (attribute ``parameter_scale``
+    log or log10, as PEtab fits write) its values rescaled, for an all-positive one their log10, else None."""
+    scale = da.attrs.get("parameter_scale")
+    if scale in ("log", "log10"):
+        return np.asarray(da.values, dtype=float) / (np.log(10.0) if scale == "log" else 1.0)
+    values = np.asarray(da.values, dtype=float)
+    return np.log10(values) if bool((values > 0).all()) else None
 
 
 def _sample_stats(idata: xr.DataTree) -> dict:

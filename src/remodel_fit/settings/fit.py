@@ -8,13 +8,14 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from ..bone.arms import apply_arms
 from ..errors import ConfigError, ModelError
 from ..inference.options import DistName, FitOptions, NutsOptions, Prior
 from ..inference.priors import DEFAULT_NOISE, FAMILIES, family_prior, keywords, support_of
 from ..model.base import Model
+from ..petab.options import PetabFitOptions, SolverOptions
 from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import FUSED_SOLVERS, SolverConfig
 from ..solve.scenarios import Scenario
@@ -89,9 +90,18 @@ class FitData(Section):
     conditions: str | None = Field(None, min_length=1, description="a conditions table (with measurements)")
 
 
-class FitSettings(Section):
-    """One named fit."""
+MODEL_FIT_KEYS = ("model", "data", "subjects_per_group", "random_effects_method", "discrepancy", "free", "fixed", "arms",
+                  "random_effects", "noise")
+"""Keys of a model fit; a PEtab fit (``petab``) takes none of them."""
 
+
+class FitSettings(Section):
+    """One named fit: a model fitted to tables, or a PEtab problem (``petab``)."""
+
+    petab: str | None = Field(None, min_length=1, description="a PEtab v1 problem (YAML, read in place) fitted instead "
+                              "of a model and data: its estimated parameters on their parameter scales within their "
+                              "bounds, its objective priors and log-likelihood; only nuts and solver apply (solver: the "
+                              "PEtab route's kvaerno5|rodas4|rodas4p|tsit5, rtol, atol, max_steps, preequilibration_t1)")
     model: ModelSpec = Field(DEFAULT_MODEL, description=MODEL_DESCRIPTION)
     data: FitData = Field(default_factory=lambda: FitData(source="synthetic"),
                           description="{source: synthetic|clinical} or {measurements: path, conditions: path}")
@@ -114,7 +124,15 @@ class FitSettings(Section):
                                             "halfnormal, scale}: prior of sigma_<obs>, the log-normal sd")
     nuts: NutsOptions = Field(default_factory=NutsOptions, description="NUTS settings")
     solver: dict[str, Any] = Field(default_factory=dict, description="overrides of the top-level solver section for "
-                                   "this fit")
+                                   "this fit (a PEtab fit: its own solver settings, the top-level section unused)")
+
+    @model_validator(mode="after")
+    def _petab_alone(self) -> FitSettings:
+        given = [k for k in MODEL_FIT_KEYS if k in self.model_fields_set]
+        if self.petab is not None and given:
+            raise ValueError(f"petab and {given[0]} are exclusive (a PEtab problem names its own model, data and "
+                             f"priors); remove {given[0]} or petab")
+        return self
 
 
 class PredictSettings(Section):
@@ -186,6 +204,17 @@ def fit_options(
         solver=solver, seed=seed, random_effects_method=settings.random_effects_method,
         discrepancy=settings.discrepancy, config_hash=config_hash({"name": name, "seed": seed, **dict(raw)}),
     )
+
+
+def petab_fit_options(name: str, settings: FitSettings, raw: Mapping[str, Any], *, seed: int) -> PetabFitOptions:
+    """The options of PEtab fit ``name``: its NUTS settings and its solver (the PEtab route's
+    :class:`~remodel_fit.petab.options.SolverOptions`; the gradient mode comes from ``nuts.gradient``)."""
+    key = f"fit.fits.{name}"
+    if "mode" in settings.solver:
+        raise ConfigError(f"{key}.solver.mode: not a setting of a fit; its gradient mode is {key}.nuts.gradient")
+    solver = validated(SolverOptions, dict(settings.solver), f"{key}.solver")
+    return PetabFitOptions(name=name, nuts=settings.nuts, solver=solver, seed=seed,
+                           config_hash=config_hash({"name": name, "seed": seed, **dict(raw)}))
 
 
 def fit_solver(overrides: Mapping, nuts: NutsOptions, key: str) -> tuple[SolverConfig, NutsOptions]:

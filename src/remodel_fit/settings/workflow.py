@@ -24,7 +24,7 @@ from ..solve.options import SolverConfig
 from ..solve.scenarios import Scenario
 from ..validation import Flag, did_you_mean, validated
 from .base import Section
-from .fit import MODEL_DESCRIPTION, FitSection, ModelSpec, fit_options
+from .fit import MODEL_DESCRIPTION, FitSection, ModelSpec, fit_options, petab_fit_options
 from .gsa import GsaSettings
 
 CLINICAL_DIR = "../shared/data/clinical"
@@ -121,20 +121,46 @@ class WorkflowSettings(Section):
     def model_value(self) -> Model:
         return get_model(self.model)
 
+    def _fit(self, name: str, *, petab: bool | None = None):
+        """The settings of fit ``name``; ConfigError if unknown, or if ``petab`` says which kind it must be."""
+        if name not in self.fit.fits:
+            raise ConfigError(f"fit.fits has no fit {name!r}{did_you_mean(name, list(self.fit.fits))}; known: "
+                              f"{', '.join(self.fit.fits) or 'none'}")
+        fit = self.fit.fits[name]
+        if petab is False and fit.petab is not None:
+            raise ConfigError(f"fit.fits.{name} is a PEtab fit (petab: {fit.petab}): it has no model or tables; "
+                              "only remodel-fit fit and diagnose take it")
+        if petab is True and fit.petab is None:
+            raise ConfigError(f"fit.fits.{name}.petab: missing; fit {name!r} is a model fit, not a PEtab fit")
+        return fit
+
+    def is_petab_fit(self, name: str) -> bool:
+        return self._fit(name).petab is not None
+
     def fit_model(self, name: str) -> Model:
         """The model of fit ``name`` (its ``model`` spec loaded)."""
-        if name not in self.fit.fits:
-            raise ConfigError(f"fit.fits has no fit {name!r}; known: {', '.join(self.fit.fits) or 'none'}")
-        return get_model(self.fit.fits[name].model)
+        return get_model(self._fit(name, petab=False).model)
 
     def fit_options(self, name: str, model: Model | None = None):
         """:class:`~remodel_fit.inference.FitOptions` of fit ``name``."""
-        if name not in self.fit.fits:
-            raise ConfigError(f"fit.fits has no fit {name!r}; known: {', '.join(self.fit.fits) or 'none'}")
-        settings = self.fit.fits[name]
+        settings = self._fit(name, petab=False)
         model = model or self.fit_model(name)
-        raw = (self._raw.get("fit") or {}).get("fits", {}).get(name) or {}
-        return fit_options(name, settings, raw, model, seed=self.seed, shared_solver=self._raw.get("solver"))
+        return fit_options(name, settings, self._raw_fit(name), model, seed=self.seed,
+                           shared_solver=self._raw.get("solver"))
+
+    def petab_options(self, name: str):
+        """:class:`~remodel_fit.petab.options.PetabFitOptions` of PEtab fit ``name``."""
+        return petab_fit_options(name, self._fit(name, petab=True), self._raw_fit(name), seed=self.seed)
+
+    def petab_problem(self, name: str) -> Path:
+        """The problem YAML of PEtab fit ``name``; ConfigError naming the key if it does not exist."""
+        path = Path(self._fit(name, petab=True).petab)
+        if not path.is_file():
+            raise ConfigError(f"fit.fits.{name}.petab: {path} does not exist; expected a PEtab problem file (YAML)")
+        return path
+
+    def _raw_fit(self, name: str) -> dict:
+        return (self._raw.get("fit") or {}).get("fits", {}).get(name) or {}
 
     def data_tables(self) -> dict[str, str]:
         """The measurement (and conditions) tables the analysis uses, by ``data.source``."""
@@ -149,6 +175,8 @@ class WorkflowSettings(Section):
 
     def fit_tables(self, name: str) -> dict[str, str]:
         """The tables of fit ``name``: its data.source's, or its data.measurements/conditions."""
+        if self.is_petab_fit(name):
+            return {}
         data = self.fit.fits[name].data
         if data.source is not None:
             return dict(GENERATED_TABLES[data.source])
@@ -168,9 +196,27 @@ class WorkflowSettings(Section):
         for name, fit in self.fit.fits.items():
             paths += [(f"fit.fits.{name}.data.{k}", v) for k, v in (("measurements", fit.data.measurements),
                                                                     ("conditions", fit.data.conditions)) if v]
+            paths += self.petab_inputs(name) if fit.petab is not None else []
         paths += [(f"diagnose.truth.{name}", path) for name, path in self.diagnose.truth.items()
                   if name in self.fit.fits and not path.startswith("results/")]
         return paths
+
+    def petab_inputs(self, name: str, root: str | Path = ".") -> list[tuple[str, str]]:
+        """(key, path) of the problem YAML of PEtab fit ``name`` and, when it exists, of each file it names."""
+        from ..errors import PetabError
+        from ..petab.files import listed_files
+
+        key, yaml = f"fit.fits.{name}.petab", Path(self.fit.fits[name].petab)
+        out = [(key, str(yaml))]
+        if (Path(root) / yaml).is_file():
+            try:
+                files = listed_files(Path(root) / yaml)
+            except PetabError as err:
+                raise ConfigError(f"{key}: {err}") from None
+            base = Path(root) / yaml.parent
+            out += [(f"{key} ({kind}_files of {yaml.name})", str(yaml.parent / p.relative_to(base)))
+                    for kind, paths in files.items() for p in paths]
+        return out
 
     def check_inputs(self, root: str | Path = ".") -> None:
         """ConfigError naming the first configured input that does not exist (relative to ``root``)."""
@@ -189,8 +235,11 @@ def workflow_settings(config: Mapping[str, Any], file: str | None = None, *, inp
     try:
         settings = validated(WorkflowSettings, dict(config), "")
         settings._raw = dict(config)
-        for name in settings.fit.fits:
-            settings.fit_options(name)
+        for name, fit in settings.fit.fits.items():
+            if fit.petab is not None:
+                settings.petab_options(name)
+            else:
+                settings.fit_options(name)
         settings.gsa_solver()
         if inputs:
             settings.check_inputs()
