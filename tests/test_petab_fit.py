@@ -159,6 +159,7 @@ def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
 
 
+@pytest.mark.slow  # ~50 s: a second NUTS compile; the library fit above covers the sampler
 def test_cli_fits_a_configured_petab_problem(tmp_path):
     import arviz as az
 
