@@ -9,20 +9,39 @@ Typical use::
 
 from __future__ import annotations
 
-import arviz as az
-import jax
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from ..data.dataset import Dataset
-from ..model.base import Model
-from ..seeds import stage_key
-from .fit_model import FitModel
-from .idata import build_idata, write_idata
-from .options import FitOptions, NutsOptions, Prior, gradient_mode
-from .sampler import run_nuts
+if TYPE_CHECKING:
+    import arviz as az
+
+    from ..data.dataset import Dataset
+    from ..model.base import Model
+    from .options import FitOptions
+
+_EXPORTS = {
+    "FitModel": "fit_model", "build_idata": "idata", "write_idata": "idata", "FitOptions": "options",
+    "NutsOptions": "options", "Prior": "options", "gradient_mode": "options", "run_nuts": "sampler",
+}
+"""Names this package exports -> the submodule defining them, imported on first use (so that reading
+a config, which needs only the light submodules, does not import ArviZ, NumPyro and diffrax)."""
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fit(model: Model, data: Dataset, options: FitOptions, *, prior_draws: int | None = None) -> az.InferenceData:
     """Fit ``data`` with NUTS as ``options`` says; seeds from ``stage_key(options.seed, 'fit:<name>')``."""
+    import jax
+
+    from ..seeds import stage_key
+    from .fit_model import FitModel
+    from .idata import build_idata
+    from .sampler import run_nuts
+
     fm = FitModel(model, data, options)
     k_nuts, k_pred = jax.random.split(stage_key(options.seed, f"fit:{options.name}"))
     run = run_nuts(fm, k_nuts)

@@ -16,9 +16,9 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DataError
+from .gates import GateThresholds
 
 HDI_PROB = 0.9
 NONCENTRED_SUFFIX = "_z"
@@ -43,17 +43,6 @@ def summary(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.Da
 
 
 # ---------------------------------------------------------------------------- gates
-
-
-class GateThresholds(BaseModel):
-    """The convergence gates of a fit (the config's ``diagnose`` section extends them)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rhat_max: float = Field(1.01, ge=1.0, le=2.0, description="largest acceptable rank-normalised split R-hat of any posterior element")
-    ess_min: float = Field(400, ge=0, description="smallest acceptable bulk and tail effective sample size of any posterior element")
-    max_divergences: int = Field(0, ge=0, description="largest acceptable number of divergent NUTS transitions (all chains)")
-    max_failed_solves: int = Field(0, ge=0, description="largest acceptable number of failed ODE solves recorded during sampling")
 
 
 def gates(idata: xr.DataTree, **thresholds: float) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 from ..data.arms import ArmsSettings
 from ..data.synthetic import SyntheticSettings
 from ..errors import ConfigError
-from ..inference.diagnostics import GateThresholds
+from ..inference.gates import GateThresholds
 from ..model.base import Model
 from ..registry import DEFAULT_MODEL, get_model
 from ..solve.options import SolverConfig
