@@ -50,6 +50,8 @@ def potentials(config_path: Path, fit: str, data_loader) -> dict:
         fm = fit_model.FitModel(model, data, spec)
         if not clipped:
             fm.subject_times = np.broadcast_to(np.asarray(data.times), fm.subject_times.shape)
+            if fm.schedule_times is not None:
+                fm.schedule_times = np.broadcast_to(np.asarray(data.times), fm.schedule_times.shape)
         info = initialize_model(jax.random.PRNGKey(0), fm, model_kwargs={"y": fm.values},
                                 init_strategy=init_to_median(num_samples=15))
 

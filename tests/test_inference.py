@@ -356,7 +356,7 @@ def test_schedules_mapped_vmapped_and_cut_at_their_last_visit_give_the_same_dens
         fm = FitModel(model, data, spec)
         assert len(fm.schedules[0]) == len(levels)
         if not cut:
-            fm.subject_times = np.broadcast_to(np.asarray(data.times), fm.subject_times.shape)
+            fm.schedule_times = np.broadcast_to(np.asarray(data.times), fm.schedule_times.shape)
         else:
             np.testing.assert_array_equal(fm.subject_times.max(axis=1), [90, 365, 730, 730, 365])
         f = jax.jit(jax.value_and_grad(lambda p: log_density(fm, (), {"y": jnp.asarray(data.values)}, p)[0]))

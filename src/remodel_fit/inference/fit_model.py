@@ -109,6 +109,8 @@ class FitModel:
         dynamic_effects = set(options.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data.inputs, data.n_subjects)
         self.subject_times = horizon_times(data.times, data.time_index, data.subject_index, data.n_subjects)
+        self.schedule_times = None if self.schedules is None else np.stack(
+            [self.subject_times[self.schedules[1] == k].max(axis=0) for k in range(self.schedules[0].size)])
         self.marginal = tuple(
             p for p in options.random_effects if options.random_effects_method == "marginal" and p in self.unit_scales
         )
@@ -183,7 +185,7 @@ class FitModel:
         observed), mapped to subjects."""
         first, subject_to_schedule = self.schedules
         inputs = jax.tree_util.tree_map(lambda a: a[first], dict(self.data.inputs))
-        times = np.stack([self.subject_times[subject_to_schedule == k].max(axis=0) for k in range(first.size)])
+        times = self.schedule_times
         if self.gradient == "forward" and self.dynamic:
             theta = jnp.stack([params[name] for name in self.dynamic])
             thetas = jnp.broadcast_to(theta, (first.size, theta.size))
@@ -255,7 +257,6 @@ class FitModel:
         for name in self.options.random_effects:
             names += [f"{name}_sd", f"{name}_z"]
         return names + [f"sigma_{o}" for o in self.noise_observables]
-
 
 
 def horizon_times(times, time_index, subject_index, n_subjects: int) -> np.ndarray:
