@@ -84,7 +84,7 @@ def test_the_sampled_log_density_is_prior_plus_petab_likelihood(fitted):
     log-likelihood summed) + log|dx/dz| of the bounds' transform, at draws of both chains; and that sum
     is PEtab's log-likelihood computed afresh."""
     import jax.numpy as jnp
-    from numpyro.distributions import biject_to, constraints
+    from numpyro import distributions as dist
 
     from remodel_fit.petab import SolverOptions, log_likelihood, log_prior, to_linear
     from remodel_fit.petab.objective_priors import scaled_bounds
@@ -95,7 +95,7 @@ def test_the_sampled_log_density_is_prior_plus_petab_likelihood(fitted):
         x = jnp.asarray([float(idata.posterior[p].values[chain, draw]) for p in problem.estimated_ids])
         jacobian = 0.0
         for xj, lo, hi in zip(x, lower, upper):
-            t = biject_to(constraints.interval(lo, hi))
+            t = dist.biject_to(dist.constraints.interval(lo, hi))
             jacobian += float(t.log_abs_det_jacobian(t.inv(xj), xj))
         llh = float(idata.log_likelihood["y"].values[chain, draw].sum())
         expected = float(log_prior(problem, x)) + llh + jacobian

@@ -8,7 +8,7 @@ import math
 
 import jax.numpy as jnp
 import numpy as np
-import numpyro.distributions as dist
+from numpyro import distributions as dist
 import pandas as pd
 import pytest
 from numpyro.distributions.transforms import ExpTransform, biject_to

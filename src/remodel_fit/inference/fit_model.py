@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
-import numpyro.distributions as dist
+from numpyro import distributions as dist
 
 from ..data.dataset import Dataset
 from ..errors import ConfigError

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
-import numpyro.distributions as dist
+from numpyro import distributions as dist
 from numpyro.distributions import constraints
 
 from ..errors import ConfigError

@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
-import numpyro.distributions as dist
+from numpyro import distributions as dist
 import xarray as xr
 from numpyro.distributions import constraints
 from numpyro.infer import init_to_value

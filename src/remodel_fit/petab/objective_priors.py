@@ -54,7 +54,7 @@ def scaled_bounds(problem: PetabProblem) -> tuple[np.ndarray, np.ndarray]:
 
 def _truncated(typ: str, a: float, b: float, low: float, high: float):
     """The prior of one variable (x, p or log p, as ``typ`` says) truncated to [low, high], as NumPyro's."""
-    import numpyro.distributions as dist
+    from numpyro import distributions as dist
 
     if typ == "uniform":
         return dist.Uniform(max(a, low), min(b, high))
