@@ -134,6 +134,53 @@ def test_model_of_an_experiment_runs_through_the_package_solver(tmp_path):
                                rtol=1e-7)
 
 
+def test_an_imported_model_runs_through_the_fused_engine_with_its_forward_derivative(tmp_path):
+    """obs_a = scale_a * 2 exp(-k t): the fused Tsit5 loop's value and d/dk (forward sensitivity
+    equations through jacfwd) against the closed form."""
+    import jax
+    import jax.numpy as jnp
+
+    from remodel_fit.petab import load_problem, to_model
+    from remodel_fit.solve.options import SolverConfig
+    from remodel_fit.solve.simulate import simulate
+
+    model = to_model(load_problem(_write_problem(tmp_path)))
+    times = jnp.asarray([0.5, 1.0, 4.0])
+    fused = SolverConfig(solver="tsit5", engine="fused", rtol=1e-10, atol=1e-12)
+
+    def obs(k):
+        return simulate(model, {**model.defaults(), "k": k}, times, config=fused).observables["obs_a"]
+
+    t = np.asarray(times)
+    np.testing.assert_allclose(np.asarray(obs(0.5)), 2.4 * np.exp(-0.5 * t), rtol=1e-8)
+    np.testing.assert_allclose(np.asarray(jax.jacfwd(obs)(0.5)), -t * 2.4 * np.exp(-0.5 * t), rtol=1e-6)
+
+
+def test_sobol_indices_of_an_imported_model_match_the_analytic_ones(tmp_path):
+    """obs_a(t) = 2 s exp(-k t) with s ~ U[1, 2], k ~ U[0.2, 1]: a product g(s) h(k) of independent
+    factors, so S_s = Var g E[h]^2 / V, S_k = Var h E[g]^2 / V, V = E[g^2] E[h^2] - E[g]^2 E[h]^2."""
+    from remodel_fit.petab import load_problem, to_model
+    from remodel_fit.sensitivity.model_problem import model_problem
+    from remodel_fit.sensitivity.sobol import sobol
+    from remodel_fit.solve.options import SolverConfig
+
+    model = to_model(load_problem(_write_problem(tmp_path)))
+    t, (a, b) = 2.0, (0.2, 1.0)
+    mp = model_problem(model, {"scale_a": [1.0, 2.0], "k": [a, b]}, times_days=[t], outputs=["obs_a"],
+                       solver=SolverConfig(rtol=1e-9, atol=1e-11, adjoint="forward"))
+    table = sobol(mp.f, mp.problem, n=2048, seed=7, second_order=False, num_resamples=10)
+    eg, vg = 3.0, 4.0 / 12.0
+    eh = (np.exp(-a * t) - np.exp(-b * t)) / (t * (b - a))
+    eh2 = (np.exp(-2 * a * t) - np.exp(-2 * b * t)) / (2 * t * (b - a))
+    v = (vg + eg**2) * eh2 - eg**2 * eh**2
+    expected = {"scale_a": vg * eh**2 / v, "k": (eh2 - eh**2) * eg**2 / v}
+    indices = table.set_index("parameter")
+    for name, value in expected.items():
+        assert abs(float(indices.loc[name, "S1"]) - value) < 0.01, (name, indices.loc[name, "S1"], value)
+    for name, other in (("scale_a", "k"), ("k", "scale_a")):  # ST_i = 1 - S_j for two inputs
+        assert abs(float(indices.loc[name, "ST"]) - (1 - expected[other])) < 0.01
+
+
 # ------------------------------------------------------------------ malformed input
 def test_unknown_observable_names_the_measurement_file(tmp_path):
     from remodel_fit.petab import load_problem
