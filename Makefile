@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)  ## set-up plus the whole default analysis
-	@$(BIN)/remodel-fit validate --config $(CONFIG)
+	@$(BIN)/remodel-fit validate --yaml-only --config $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --printshellcmds
 
 test: $(STAMP) browser  ## set-up plus the default test suite (slow tests excluded)

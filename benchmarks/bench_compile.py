@@ -81,7 +81,7 @@ def worker(perturb: bool, sampler: bool) -> dict:
     }
     out = {}
     if sampler:
-        spec = dataclasses.replace(fm.spec, nuts=dataclasses.replace(fm.spec.nuts, warmup=5, draws=5, init="median", progress_bar=False))
+        spec = dataclasses.replace(fm.options, nuts=dataclasses.replace(fm.options.nuts, warmup=5, draws=5, init="median", progress_bar=False))
         fm_small = FitModel(model, data, spec)
         before = dict(events)
         start = time.perf_counter()

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import yaml
@@ -114,6 +117,21 @@ def test_at_least_40_config_cases():
     assert len(CONFIG_CASES) >= 40
 
 
+def test_the_yaml_only_check_names_line_and_column_and_imports_no_jax(tmp_path):
+    """`make run`'s first step: YAML syntax alone, one line, and light (JAX stays unimported)."""
+    bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
+    bad.write_text("seed: 1\nsolver: {rtol: 1e-6\n")
+    good.write_text((REPO / "config" / "config.yaml").read_text())
+    code = ("import sys; from remodel_fit.cli import main; code = main(sys.argv[1:]); "
+            "print('jax imported' if 'jax' in sys.modules else 'no jax'); sys.exit(code)")
+    runs = {p: subprocess.run([sys.executable, "-c", code, "validate", "--yaml-only", "--config", str(p)],
+                              capture_output=True, text=True, timeout=120) for p in (bad, good)}
+    assert runs[bad].returncode == 2 and runs[bad].stderr.strip().count("\n") == 0, runs[bad].stderr
+    assert f"{bad}: line 3, column 1: not valid YAML" in runs[bad].stderr
+    assert runs[good].returncode == 0 and "valid YAML" in runs[good].stdout, runs[good].stderr
+    assert runs[good].stdout.strip().endswith("no jax")
+
+
 @pytest.fixture(scope="module")
 def netcdf_cases(tmp_path_factory):
     import arviz as az
@@ -203,9 +221,6 @@ def test_version_and_help_per_verb(capsys):
 
 
 def test_a_closed_pipe_is_not_a_traceback(tmp_path):
-    import subprocess
-    import sys
-
     run = subprocess.run(f"{sys.executable} -m remodel_fit models --json | head -c 10", shell=True,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
@@ -215,8 +230,6 @@ def test_sigterm_ends_a_verb_promptly_even_while_jax_compiles(tmp_path):
     """SIGTERM in the middle of the default prior GSA (minutes of compiling and solving, deep in XLA)
     exits 143 within seconds, and nothing is written."""
     import signal
-    import subprocess
-    import sys
     import time
 
     out = tmp_path / "out"
