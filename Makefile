@@ -23,11 +23,15 @@ run: $(STAMP)  ## set-up plus the whole default analysis
 	@$(BIN)/remodel-fit validate --yaml-only --config $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --printshellcmds
 
+# The suite runs on $(CORES) workers (pytest-xdist), a test file per worker so module fixtures compile once:
+# most of its time is single-threaded XLA compiles (benchmarks/RESULTS.md, "The test suite").
+PYTEST_WORKERS := -n $(CORES) --dist loadfile
+
 test: $(STAMP) browser  ## set-up plus the default test suite (slow tests excluded)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 test-all: $(STAMP)  ## every test, the slow ones too
-	$(BIN)/python -m pytest -m ""
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) -m ""
 
 report: run  ## the landing page (results/report/index.html, made by `make run`) and Snakemake's report
 	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/report.html
