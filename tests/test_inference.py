@@ -300,6 +300,30 @@ def test_laplace_start_puts_chains_near_the_posterior(logistic_data, logistic_fi
         assert lo < float(np.median(draws[p])) < hi, p
 
 
+def test_predictive_passes_compiled_ahead_give_the_draws_traced_after(logistic_data):
+    """The passes lowered before NUTS and compiled (the prior one run) in a background thread: the
+    keys build_idata derives, and the draws of the passes traced afterwards, to the last bit."""
+    from remodel_fit.inference.predictive import PredictivePasses, trace_draws
+
+    model, data, _ = logistic_data
+    spec = parse_fit_section("ahead", logistic_spec(warmup=5, draws=10), seed=3, model=model)
+    fm, key = FitModel(model, data, spec), jax.random.PRNGKey(5)
+    passes = PredictivePasses(fm, key, 12)
+    k_post, k_prior = jax.random.split(key)
+    np.testing.assert_array_equal(passes.post_keys, jax.random.split(k_post, 20))
+    np.testing.assert_array_equal(passes.prior_keys, jax.random.split(k_prior, 12))
+    prior = passes.prior()
+    samples = {k: jnp.concatenate([prior[k], prior[k][:8]]) for k in passes.sites}  # 20 draws of NUTS's sites
+    pairs = [(prior, trace_draws(fm, {}, passes.prior_keys, chunk=spec.nuts.predictive_chunk)),
+             (passes.posterior(samples), trace_draws(fm, samples, passes.post_keys, y=fm.values,
+                                                     chunk=spec.nuts.predictive_chunk))]
+    for ahead, after in pairs:
+        assert set(ahead) == set(after) and "y" in ahead
+        for name in ahead:
+            np.testing.assert_array_equal(np.asarray(ahead[name]), np.asarray(after[name]), err_msg=name)
+    assert "log_lik" in pairs[1][0]
+
+
 def test_an_unconverged_laplace_start_is_a_warning_at_the_time(logistic_data, monkeypatch):
     import functools
 

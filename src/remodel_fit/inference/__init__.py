@@ -40,12 +40,14 @@ def fit(model: Model, data: Dataset, options: FitOptions, *, prior_draws: int | 
     from ..seeds import stage_key
     from .fit_model import FitModel
     from .idata import build_idata
+    from .predictive import PredictivePasses, prior_draw_count
     from .sampler import run_nuts
 
     fm = FitModel(model, data, options)
     k_nuts, k_pred = jax.random.split(stage_key(options.seed, f"fit:{options.name}"))
+    passes = PredictivePasses(fm, k_pred, prior_draw_count(options.nuts, prior_draws))  # compiles beside NUTS
     run = run_nuts(fm, k_nuts)
-    return build_idata(run, k_pred, prior_draws=prior_draws)
+    return build_idata(run, k_pred, prior_draws=prior_draws, passes=passes)
 
 
 __all__ = [

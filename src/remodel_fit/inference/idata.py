@@ -18,10 +18,10 @@ import arviz as az
 import jax
 import numpy as np
 import xarray as xr
-from numpyro import handlers
 
 from ..io import atomic_path
 from .fit_model import FitModel
+from .predictive import PredictivePasses, prior_draw_count, trace_draws
 from .sampler import NutsRun
 
 STAT_NAMES = {
@@ -35,34 +35,10 @@ PACKAGES = ("remodel_fit", "jax", "diffrax", "numpyro", "arviz")
 LIKELIHOOD_SITES = ("y", "log_lik", "log_lik_subject", "failed_solves")
 
 
-def trace_draws(fm: FitModel, samples: dict, key: jax.Array, *, y=None, chunk: int = 100) -> dict:
-    """Run the model once per draw of ``samples`` (leading axis = draw), ``chunk`` draws at a time.
-
-    With ``samples`` empty and ``y`` None this draws from the prior (``len(key)`` draws).
-    Returns every sample/deterministic site plus ``y`` (a replicate), and with ``y`` given
-    ``log_lik`` (per measurement) and ``log_lik_subject`` (per subject, marginal effects integrated out).
-    """
-    latent = fm.latent_sites()
-
-    def one(args):
-        sample, k = args
-        k_model, k_rep = jax.random.split(k)
-        tr = handlers.trace(handlers.seed(handlers.substitute(fm, data=sample), k_model)).get_trace(y=y, conditional=True)
-        out = {n: s["value"] for n, s in tr.items() if s["type"] in ("sample", "deterministic") and n != "y"}
-        site = tr["y"]
-        out["y"] = site["fn"].sample(k_rep) if y is not None else site["value"]
-        if y is not None:
-            out["log_lik"] = site["fn"].log_prob(y)
-        return {n: v for n, v in out.items() if n in latent or n in ("y", "log_lik", "failed_solves") or n.endswith("_subject")}
-
-    keys = key
-    n = keys.shape[0]
-    samples = {k: samples[k] for k in latent if k in samples}
-    return jax.jit(lambda s, ks: jax.lax.map(one, (s, ks), batch_size=min(chunk, n)))(samples, keys)
-
-
-def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None) -> xr.DataTree:
-    """Assemble the DataTree of a finished NUTS run (seeded by ``key`` for predictive draws).
+def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None,
+                passes: PredictivePasses | None = None) -> xr.DataTree:
+    """Assemble the DataTree of a finished NUTS run (seeded by ``key`` for predictive draws;
+    ``passes``: the same passes compiled ahead, :class:`~.predictive.PredictivePasses`).
 
     Predictive groups keep ``nuts.predictive_draws`` draws (thinned evenly, float32); the
     log-likelihood groups keep every draw (PSIS-LOO needs them)."""
@@ -72,9 +48,12 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None)
     k_post, k_prior = jax.random.split(key)
     grouped = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in grouped.items()}
-    post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=nuts.predictive_chunk)
-    n_prior = prior_draws or min(chains * draws, nuts.predictive_draws or chains * draws)
-    prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=nuts.predictive_chunk)
+    n_prior = prior_draw_count(nuts, prior_draws)
+    if passes is not None:
+        post, prior = passes.posterior(flat), passes.prior()
+    else:
+        post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=nuts.predictive_chunk)
+        prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=nuts.predictive_chunk)
 
     def by_chain(d, c, n):
         return {k: np.asarray(v).reshape((c, n) + v.shape[1:]) for k, v in d.items()}
