@@ -93,4 +93,6 @@ class PredictivePasses:
         kept = {k: samples[k] for k in self.fm.latent_sites() if k in samples}
         if {k: (v.shape, v.dtype) for k, v in kept.items()} != {k: (s.shape, s.dtype) for k, s in self.sites.items()}:
             return trace_draws(self.fm, kept, self.post_keys, y=self.fm.values, chunk=self.fm.options.nuts.predictive_chunk)
+        # parallel chains leave the draws sharded over the host devices; the program was lowered for one
+        kept = jax.device_put(kept, compiled.input_shardings[0][0])
         return compiled(kept, self.post_keys)
