@@ -103,7 +103,7 @@ def main() -> None:
         print(json.dumps(worker(args.worker)))
         return
     sys.path.insert(0, str(HERE))
-    from common import header
+    from common import header, publish
 
     trees = [extract(rev) for rev in args.revs]
     results: dict[str, list[dict]] = {sha: [] for sha, _ in trees}
@@ -130,10 +130,7 @@ def main() -> None:
         lines.append(f"| {sha} | {statistics.median(x['compile_s'] for x in rs):.1f} | "
                      f"{statistics.median(x['call_ms'] for x in rs):.2f} | {statistics.median(x['nuts_s'] for x in rs):.1f} | "
                      f"{diff:.2e} |")
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(args.out, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

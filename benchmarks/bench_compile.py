@@ -113,7 +113,7 @@ def main() -> None:
         print(json.dumps(worker(args.worker == "perturbed", args.sampler)))
         return
     sys.path.insert(0, str(HERE))
-    from common import header
+    from common import header, publish
 
     lines = ["## Compile time of the fit's log density and gradient (bench_compile.py)", "",
              header("python benchmarks/bench_compile.py").rstrip(),
@@ -136,10 +136,7 @@ def main() -> None:
                     lines.append(f"| {constants} | {run} | {'perturbed' if perturb else 'as generated'} | {form} | "
                                  f"{r['seconds']:.1f} | {r['hits']} | {r['misses']} | {r['call_ms']:.1f} |")
                     print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(args.out, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -50,13 +50,16 @@ def command_line() -> str:
     return " ".join(["python", *sys.argv])
 
 
-def publish(name: str, text: str) -> None:
-    """Write ``text`` to ``benchmarks/out/<name>`` (atomically: never half-written) and print it."""
+def publish(target: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``target`` (a bare file name: ``benchmarks/out/<name>``) atomically (never
+    half-written) and print it."""
     from pathlib import Path
 
     from remodel_fit.io import atomic_path
 
-    with atomic_path(Path(__file__).parent / "out" / name) as tmp:
+    path = Path(target)
+    path = path if path.parent != Path(".") else Path(__file__).parent / "out" / path
+    with atomic_path(path) as tmp:
         tmp.write_text(text)
     print(text)
 

@@ -21,7 +21,7 @@ import xarray as xr
 
 from ..io import atomic_path
 from .fit_model import FitModel
-from .predictive import PredictivePasses, prior_draw_count, trace_draws
+from .predictive import PredictivePasses, predictive_keys, prior_draw_count, trace_draws
 from .sampler import NutsRun
 
 STAT_NAMES = {
@@ -45,15 +45,15 @@ def build_idata(run: NutsRun, key: jax.Array, *, prior_draws: int | None = None,
     fm, mcmc = run.fit_model, run.mcmc
     nuts, data = fm.options.nuts, fm.data
     chains, draws = nuts.chains, nuts.draws
-    k_post, k_prior = jax.random.split(key)
     grouped = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in grouped.items()}
-    n_prior = prior_draw_count(nuts, prior_draws)
     if passes is not None:
-        post, prior = passes.posterior(flat), passes.prior()
+        post, prior, n_prior = passes.posterior(flat), passes.prior(), passes.prior_keys.shape[0]
     else:
-        post = trace_draws(fm, flat, jax.random.split(k_post, chains * draws), y=fm.values, chunk=nuts.predictive_chunk)
-        prior = trace_draws(fm, {}, jax.random.split(k_prior, n_prior), chunk=nuts.predictive_chunk)
+        n_prior = prior_draw_count(nuts, prior_draws)
+        post_keys, prior_keys = predictive_keys(key, chains * draws, n_prior)
+        post = trace_draws(fm, flat, post_keys, y=fm.values, chunk=nuts.predictive_chunk)
+        prior = trace_draws(fm, {}, prior_keys, chunk=nuts.predictive_chunk)
 
     def by_chain(d, c, n):
         return {k: np.asarray(v).reshape((c, n) + v.shape[1:]) for k, v in d.items()}

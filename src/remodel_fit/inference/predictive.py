@@ -62,6 +62,12 @@ def prior_draw_count(nuts, prior_draws: int | None = None) -> int:
     return prior_draws or min(total, nuts.predictive_draws or total)
 
 
+def predictive_keys(key: jax.Array, n_post: int, n_prior: int) -> tuple[jax.Array, jax.Array]:
+    """One key per posterior draw and per prior draw, both derived from ``key``."""
+    k_post, k_prior = jax.random.split(key)
+    return jax.random.split(k_post, n_post), jax.random.split(k_prior, n_prior)
+
+
 class PredictivePasses:
     """Both predictive passes of ``fm``'s fit, seeded by ``key`` as :func:`~.idata.build_idata` seeds
     them; compiled (and the prior pass run) in a background thread from construction on."""
@@ -69,8 +75,7 @@ class PredictivePasses:
     def __init__(self, fm: FitModel, key: jax.Array, n_prior: int):
         nuts = fm.options.nuts
         self.fm, n_post = fm, nuts.chains * nuts.draws
-        k_post, k_prior = jax.random.split(key)
-        self.post_keys, self.prior_keys = jax.random.split(k_post, n_post), jax.random.split(k_prior, n_prior)
+        self.post_keys, self.prior_keys = predictive_keys(key, n_post, n_prior)
         self.sites = {k: jax.ShapeDtypeStruct((n_post, *s.shape), s.dtype) for k, s in nuts_site_shapes(fm).items()
                       if k in fm.latent_sites()}
         post = trace_program(fm, fm.values, n_post, nuts.predictive_chunk).lower(self.sites, self.post_keys)
