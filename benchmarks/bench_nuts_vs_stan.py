@@ -219,6 +219,9 @@ def make_problem(path: Path) -> dict:
     """Data, Stan data and check points (in a JSON the workers read, so Stan never imports JAX)."""
     import numpy as np
 
+    import remodel_fit
+
+    remodel_fit.configure()  # float64 before the first solve
     sys.path.insert(0, str(HERE))
     import bench_problem as bp
 
@@ -259,10 +262,12 @@ def diagnostics(res: dict, free: list[str]) -> dict:
     import numpy as np
 
     draws = np.asarray(res["log_theta"])  # (chain, draw, param)
-    idata = az.convert_to_inference_data({"log_theta": draws}, coords={"p": free}, dims={"log_theta": ["p"]})
-    ess = az.ess(idata, method="bulk")["log_theta"].values
-    ess_tail = az.ess(idata, method="tail")["log_theta"].values
-    rhat = az.rhat(idata)["log_theta"].values
+    import xarray as xr
+
+    posterior = xr.Dataset({"log_theta": (("chain", "draw", "p"), draws)}, coords={"p": free})
+    ess = az.ess(posterior, method="bulk")["log_theta"].values
+    ess_tail = az.ess(posterior, method="tail")["log_theta"].values
+    rhat = az.rhat(posterior)["log_theta"].values
     return {
         "ess": ess, "min_ess": float(ess.min()), "min_ess_tail": float(ess_tail.min()), "rhat": float(rhat.max()),
         "mean": draws.reshape(-1, len(free)).mean(0), "sd": draws.reshape(-1, len(free)).std(0, ddof=1),

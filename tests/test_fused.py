@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -16,6 +17,8 @@ from remodel_fit.settings.fit import fit_options_from_section as parse_fit_secti
 from remodel_fit.model import ModelError
 from remodel_fit.model.inputs import every, level
 from remodel_fit.solve import failure_reason
+from remodel_fit.solve.fused import rosenbrock_solve
+from remodel_fit.solve.rodas import RODAS4, RODAS4P
 
 BONE = get_model("bone_inflammation")
 # doses every 6 months and a cytokine flare from day 100 to day 400: jumps inside the window,
@@ -48,7 +51,7 @@ def reference():
     return np.asarray(table)
 
 
-@pytest.mark.parametrize("solver, bound", [("tsit5", 2e-5), ("dopri8", 2e-6)])  # 7 and 13 stages
+@pytest.mark.parametrize("solver, bound", [("tsit5", 2e-5), ("dopri8", 2e-6), ("rodas4p", 2e-5)])  # 7, 13, 6 stages
 def test_values_match_a_tight_reference_across_jumps(reference, solver, bound):
     fused, ok = observables(dataclasses.replace(FUSED, solver=solver))(THETA)
     same_in_diffrax, _ = observables(SolverConfig(solver=solver))(THETA)
@@ -59,8 +62,10 @@ def test_values_match_a_tight_reference_across_jumps(reference, solver, bound):
     assert err_fused < 10 * err_diffrax + 1e-6  # as accurate as diffrax's solver at the same tolerances
 
 
-def test_sensitivities_match_central_differences(reference):
-    jac = np.asarray(jax.jit(jax.jacfwd(lambda th: observables(FUSED)(th)[0]))(THETA))
+@pytest.mark.parametrize("solver", ["tsit5", "rodas4p"])
+def test_sensitivities_match_central_differences(reference, solver):
+    fused = observables(dataclasses.replace(FUSED, solver=solver))
+    jac = np.asarray(jax.jit(jax.jacfwd(lambda th: fused(th)[0]))(THETA))
     tight = observables(REFERENCE)
     fd = np.empty_like(jac)
     for k in range(len(FREE)):
@@ -98,8 +103,43 @@ def test_vmap_over_parameters_equals_the_loop():
     assert np.max(np.abs(np.asarray(batched[1]) / np.asarray(batched[0]) - 1)) > 1e-3  # the lanes differ
 
 
+def robertson(t, y, k):
+    """Robertson's chemical kinetics (Hairer & Wanner II, §IV.1): stiffness ratio ~1e11."""
+    a, b, c = y[0], y[1], y[2]
+    return jnp.stack([-k[0] * a + k[2] * b * c, k[0] * a - k[2] * b * c - k[1] * b * b, k[1] * b * b])
+
+
+ROBERTSON_K = jnp.log(jnp.array([0.04, 3e7, 1e4]))
+ROBERTSON_TIMES = jnp.array([0.4, 4.0, 40.0])
+
+
+def robertson_fused(tableau):
+    def solve(log_k):
+        return rosenbrock_solve(robertson, tableau, jnp.array([1.0, 0.0, 0.0]), jnp.exp(log_k), ROBERTSON_TIMES,
+                                jnp.array([jnp.inf]), 0.0, rtol=1e-8, atol=1e-12, max_steps=20_000)
+    return solve
+
+
+@pytest.mark.parametrize("tableau", [RODAS4, RODAS4P], ids=["rodas4", "rodas4p"])
+def test_rosenbrock_step_solves_a_stiff_problem_and_its_sensitivities(tableau):
+    solve = robertson_fused(tableau)
+    ys, status = jax.jit(solve)(ROBERTSON_K)
+    ref = diffrax.diffeqsolve(
+        diffrax.ODETerm(robertson), diffrax.Kvaerno5(), 0.0, 40.0, 1e-6, jnp.array([1.0, 0.0, 0.0]),
+        args=jnp.exp(ROBERTSON_K), saveat=diffrax.SaveAt(ts=ROBERTSON_TIMES),
+        stepsize_controller=diffrax.PIDController(rtol=1e-11, atol=1e-15), max_steps=100_000,
+    )
+    assert float(status[0]) == 1.0
+    assert float(status[1]) < 400  # Tsit5 at these tolerances is stability-limited (tens of thousands)
+    np.testing.assert_allclose(ys, ref.ys, rtol=1e-7, atol=1e-13)
+    jac = np.asarray(jax.jit(jax.jacfwd(lambda lk: solve(lk)[0]))(ROBERTSON_K))
+    fd = np.stack([(np.asarray(solve(ROBERTSON_K.at[i].add(1e-5))[0]) - np.asarray(solve(ROBERTSON_K.at[i].add(-1e-5))[0]))
+                   / 2e-5 for i in range(3)], axis=-1)
+    assert np.max(np.abs(jac - fd)) / np.max(np.abs(fd)) < 1e-6
+
+
 def test_engine_choices_are_checked():
-    with pytest.raises(ValueError, match="engine 'fused' integrates explicit solvers"):
+    with pytest.raises(ValueError, match="engine 'fused' integrates solvers"):
         SolverConfig(solver="kvaerno5", engine="fused")
     with pytest.raises(ValueError, match="Input should be 'diffrax' or 'fused'"):
         SolverConfig(engine="scipy")

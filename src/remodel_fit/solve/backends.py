@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Protocol
 import diffrax
 import jax.numpy as jnp
 
-from .fused import erk_solve
+from .fused import erk_solve, rosenbrock_solve
 from .options import SolverConfig
 from .results import RESULTS
 from .rodas import Rodas4, Rodas4P
@@ -76,14 +76,16 @@ class DiffraxBackend:
 
 
 class FusedBackend:
-    """:func:`~.fused.erk_solve`: one while loop over an explicit tableau, forward-mode derivatives."""
+    """:mod:`~.fused`: one while loop over an explicit or a Rodas tableau, forward-mode derivatives."""
 
     def integrate(self, field, z0, args, times, jumps, t0, t1, config: SolverConfig) -> Integration:
         solver = SOLVERS[config.solver]()
-        zs, status = erk_solve(
-            field, solver.tableau, z0, args, times, jumps, t0,
-            rtol=config.rtol, atol=config.atol, max_steps=config.max_steps, error_order=solver.order(None),
-        )
+        tolerances = dict(rtol=config.rtol, atol=config.atol, max_steps=config.max_steps)
+        if isinstance(solver, Rodas4):
+            zs, status = rosenbrock_solve(field, solver.tableau, z0, args, times, jumps, t0, **tolerances)
+        else:
+            zs, status = erk_solve(field, solver.tableau, z0, args, times, jumps, t0, **tolerances,
+                                   error_order=solver.order(None))
         ok = status[0] > 0.5
         code = jnp.where(ok, RESULTS.successful._value, RESULTS.max_steps_reached._value)
         return Integration(zs, ok, code, status[1].astype(jnp.int32))

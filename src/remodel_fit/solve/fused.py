@@ -29,6 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
+from .rodas import GAMMA, factorise, solve as lu_solve
+from .rodas import Tableau as RosenbrockTableau
+
 SAFETY, FACTOR_MIN, FACTOR_MAX = 0.9, 0.2, 10.0
 MIN_STEP_RELATIVE = 1e-12
 """A step shorter than this times max(1, |t|) is a failed solve (the controller has collapsed)."""
@@ -58,6 +61,36 @@ def erk_solve(
     ``args`` by forward mode (see the module docstring).
     """
     stepper = _Stepper(rhs, tableau, rtol, atol, max_steps, error_order)
+    return _solve_with(stepper, y0, args, ts, jumps, t0)
+
+
+def rosenbrock_solve(
+    rhs: VectorField,
+    tableau: RosenbrockTableau,
+    y0: jnp.ndarray,
+    args: Any,
+    ts: jnp.ndarray,
+    jumps: jnp.ndarray,
+    t0: jnp.ndarray,
+    *,
+    rtol: float,
+    atol: float,
+    max_steps: int,
+) -> tuple[jnp.ndarray, jnp.ndarray]:
+    """:func:`erk_solve` with a 6-stage Rodas method (:mod:`.rodas`): L-stable, for stiff fields.
+
+    One Jacobian (``jax.jacfwd`` of the field) and one unrolled LU factorisation per step.
+    The tangents are the exact derivative of each step taken with its step size held fixed,
+    which is Rodas applied to the states and sensitivities together with the exact Jacobian
+    of that joint system: the factorisation of the states is reused, and the Jacobian's own
+    change along a tangent enters each stage as a second directional derivative of the field.
+    """
+    stepper = _RosenbrockStepper(rhs, tableau, rtol, atol, max_steps)
+    return _solve_with(stepper, y0, args, ts, jumps, t0)
+
+
+def _solve_with(stepper, y0, args, ts, jumps, t0):
+    """The loop of ``stepper`` with its forward-sensitivity ``custom_jvp``."""
 
     @jax.custom_jvp
     def solve(y0, args, ts, jumps, t0):
@@ -84,6 +117,9 @@ def erk_solve(
 
 class _Stepper:
     """The loop: one explicit Runge-Kutta step per iteration, tangents optional."""
+
+    reuses_stages = True
+    """The step's first stage is the last one of the step before (FSAL), carried by the loop."""
 
     def __init__(self, rhs, tableau, rtol, atol, max_steps, error_order):
         self.rhs, self.rtol, self.atol, self.max_steps = rhs, float(rtol), float(atol), int(max_steps)
@@ -128,8 +164,9 @@ class _Stepper:
         return jnp.minimum(jnp.minimum(100.0 * h0, h1), t1 - t0)
 
     # ------------------------------------------------------------------ step
-    def _step(self, f, t, y, yd, h, k1, kd1, t_last):
+    def _step(self, f, args, split, t, y, yd, h, k1, kd1, t_last):
         """One attempted step: new states, tangents, error estimate and last stage."""
+        del args, split
         tangents = yd is not None
         ks, kds = [k1], [kd1]
         y_stage, yd_stage = y, yd
@@ -168,14 +205,15 @@ class _Stepper:
 
         def body(carry):
             t, y, yd, h, k1, kd1, fresh, out, outd, steps, failed = carry
-            k1, kd1 = jax.lax.cond(fresh, lambda: (k1, kd1), lambda: f(t, y, yd))
+            if self.reuses_stages:
+                k1, kd1 = jax.lax.cond(fresh, lambda: (k1, kd1), lambda: f(t, y, yd))
             next_save = jnp.min(jnp.where(ts > t, ts, jnp.inf))
             next_jump = jnp.min(jnp.where(jumps > t, jumps, jnp.inf))
             t_end = jnp.minimum(jnp.minimum(t + h, next_save), jnp.minimum(next_jump, t1))
             to_jump = t_end == next_jump
             t_last = jnp.where(to_jump, jnp.nextafter(t_end, -jnp.inf), t_end)
             h_used = t_end - t
-            y_new, yd_new, err, k_last, kd_last = self._step(f, t, y, yd, h_used, k1, kd1, t_last)
+            y_new, yd_new, err, k_last, kd_last = self._step(f, args, split, t, y, yd, h_used, k1, kd1, t_last)
             norm = self._norm(err, y, y_new)
             finite = jnp.isfinite(norm) & jnp.all(jnp.isfinite(y_new))
             accept = finite & (norm <= 1.0)
@@ -188,14 +226,79 @@ class _Stepper:
             keep = lambda new, old: jnp.where(accept, new, old)  # noqa: E731
             if tangents:
                 outd = jnp.where(hit, yd_new, outd)
-                yd, kd1 = keep(yd_new, yd), keep(kd_last, kd1)
-            return (keep(t_end, t), keep(y_new, y), yd, h_next, keep(k_last, k1), kd1,
+                yd = keep(yd_new, yd)
+            if self.reuses_stages:
+                k1 = keep(k_last, k1)
+                kd1 = keep(kd_last, kd1) if tangents else kd1
+            return (keep(t_end, t), keep(y_new, y), yd, h_next, k1, kd1,
                     (~accept | ~to_jump) & self.fsal, out, outd, steps + 1, too_small & ~accept)
 
         init = (t0, y0, yd0, h0, k0, kd0, jnp.asarray(True), out, outd, jnp.asarray(0), jnp.asarray(False))
         t, _, _, _, _, _, _, out, outd, steps, failed = jax.lax.while_loop(cond, body, init)
         ok = (t >= t1) & ~failed & jnp.all(jnp.isfinite(out))
         return out, outd, jnp.stack([ok.astype(y0.dtype), steps.astype(y0.dtype)])
+
+
+class _RosenbrockStepper(_Stepper):
+    """The same loop with a 6-stage Rodas step (Hairer & Wanner's transformed form)."""
+
+    reuses_stages = False
+
+    def __init__(self, rhs, tableau: RosenbrockTableau, rtol, atol, max_steps):
+        self.rhs, self.rtol, self.atol, self.max_steps = rhs, float(rtol), float(atol), int(max_steps)
+        self.tableau = tableau
+        self.fsal, self.ssal = False, False
+        self.exponent = 1.0 / 4.0  # the embedded error k6 is O(h^4)
+
+    def _step(self, f, args, split, t, y, yd, h, k1, kd1, t_last):
+        del f, k1, kd1
+        tab = self.tableau
+        tangents = yd is not None
+        if tangents:
+            leaves, treedef, moving, dots = split
+            values = tuple(leaves[i] for i in moving)
+
+        def field(vals):
+            if vals is None:
+                return lambda ti, yy: self.rhs(ti, yy, args)
+            full = list(leaves)
+            for i, v in zip(moving, vals):
+                full[i] = v
+            moved = jax.tree_util.tree_unflatten(treedef, full)
+            return lambda ti, yy: self.rhs(ti, yy, moved)
+
+        jac = jax.jacfwd(lambda yy: self.rhs(t, yy, args))(y)
+        factors = factorise(jnp.eye(y.shape[0], dtype=y.dtype) / (h * GAMMA) - jac)
+
+        def attempt(y, vals):
+            fld = field(vals)
+            f0, dfdt = jax.jvp(lambda tt: fld(tt, y), (t,), (jnp.ones_like(t),))
+            ks: list[jnp.ndarray] = []
+            y_stage = y
+            for i in range(6):
+                if i == 0:
+                    rhs = f0
+                else:
+                    # stiffly accurate: stage 6 starts from stage 5's solution
+                    y_stage = y + _combine(tab.a[i], ks) if i < 5 else y_stage + ks[4]
+                    ti = jnp.minimum(t + float(tab.c_time[i]) * h, t_last)
+                    rhs = fld(ti, y_stage) + _combine(tab.c[i], ks) / h
+                if tab.d_time[i] != 0.0:
+                    rhs = rhs + (float(tab.d_time[i]) * h) * dfdt
+                k = lu_solve(factors, rhs)
+                if vals is not None:
+                    # W depends on (y, vals) through J: W dk = d rhs + (dJ) k. The term below is
+                    # zero in value; its tangent adds W^-1 (dJ k) with the states' factors.
+                    jk = jax.jvp(lambda yy: fld(t, yy), (y,), (jax.lax.stop_gradient(k),))[1]
+                    k = k + lu_solve(factors, jk - jax.lax.stop_gradient(jk))
+                ks.append(k)
+            return y_stage + ks[5], ks[5]
+
+        if not tangents:
+            y_new, err = attempt(y, None)
+            return y_new, None, err, None, None
+        (y_new, err), (yd_new, _) = jax.jvp(attempt, (y, values), (yd, dots))
+        return y_new, yd_new, err, None, None
 
 
 def _combine(coefficients, ks):

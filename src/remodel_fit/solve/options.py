@@ -17,8 +17,8 @@ from ..errors import ModelError
 SolverName = Literal["tsit5", "dopri5", "dopri8", "kvaerno3", "kvaerno4", "kvaerno5", "rodas4", "rodas4p"]
 AdjointName = Literal["recursive", "forward", "direct"]
 EngineName = Literal["diffrax", "fused"]
-FUSED_SOLVERS: tuple[str, ...] = ("tsit5", "dopri5", "dopri8")
-"""Explicit Runge-Kutta solvers the fused engine integrates (it reads their diffrax tableaux)."""
+FUSED_SOLVERS: tuple[str, ...] = ("tsit5", "dopri5", "dopri8", "rodas4", "rodas4p")
+"""Solvers the fused engine integrates: explicit Runge-Kutta (diffrax's tableaux) and Rodas (:mod:`.rodas`)."""
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -43,14 +43,14 @@ class SolverConfig:
     engine: EngineName = Field(
         "diffrax",
         description="diffrax: any solver, any derivative. fused: the one-loop integrator of explicit solvers "
-        "(tsit5, dopri5, dopri8; steps end on the save times and input jumps; derivatives by the forward "
-        "sensitivity equations, forward mode only). Fits that differentiate in forward mode use fused unless "
-        "the engine is set",
+        "(tsit5, dopri5, dopri8) and of the Rosenbrock solvers (rodas4, rodas4p; stiff fields); steps end on the "
+        "save times and input jumps; derivatives by the forward sensitivity equations, forward mode only. Fits "
+        "that differentiate in forward mode use fused unless the engine is set",
     )
 
     def __post_init__(self) -> None:
         if self.engine == "fused" and self.solver not in FUSED_SOLVERS:
-            raise ModelError(f"engine 'fused' integrates explicit solvers {list(FUSED_SOLVERS)}, got solver {self.solver!r}")
+            raise ModelError(f"engine 'fused' integrates solvers {list(FUSED_SOLVERS)}, got solver {self.solver!r}")
 
     @property
     def uses_lineax(self) -> bool:
