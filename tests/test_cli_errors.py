@@ -85,6 +85,12 @@ CONFIG_CASES = [
     ("gsa quantiles", _set("gsa.posterior_quantiles", [0.9, 0.1]), "gsa.posterior_quantiles: expected 0 <= low < high <= 1"),
     ("diagnose rhat", _set("diagnose.rhat_max", 0.9), "diagnose.rhat_max: 0.9 is out of range; expected a number >= 1 and <= 2"),
     ("predict draws", _set("fit.predict.draws", 0), "fit.predict.draws: 0 is out of range"),
+    ("heldout without arms", _set("fit.heldout.fits", ["synthetic"]), "fit.heldout.fits: no held-out arms; set data.heldout_pattern"),
+    ("heldout fit unknown", lambda d: (_set("fit.heldout.fits", ["nope"])(d), _set("data.heldout_pattern", ["x_*"])(d)),
+     "fit.heldout.fits.0: no fit 'nope' under fit.fits"),
+    ("heldout arm also fitted", lambda d: (_set("data.clinical_pattern", ["a_*"])(d), _set("data.heldout_pattern", ["a_*"])(d)),
+     "data.heldout_pattern: 'a_*' is also in data.clinical_pattern; held-out arms are never fitted"),
+    ("heldout level", _set("fit.heldout.level", 1.5), "fit.heldout.level: 1.5 is out of range"),
     ("sbc replicates", _set("fit.sbc.replicates", "many"), "fit.sbc.replicates: 'many' is a string, not an integer"),
 ]
 CONFIG_CASES = [c for c in CONFIG_CASES if c[2] is not None] + [
@@ -156,7 +162,7 @@ NC_CASES = [
 ]
 
 
-@pytest.mark.parametrize("verb", ["diagnose", "predict", "compare", "gsa"])
+@pytest.mark.parametrize("verb", ["diagnose", "predict", "compare", "gsa", "heldout"])
 @pytest.mark.parametrize("case", NC_CASES, ids=[c[0] for c in NC_CASES])
 def test_bad_netcdf(netcdf_cases, case, verb, tmp_path, capsys):
     name, expected = case
@@ -166,7 +172,9 @@ def test_bad_netcdf(netcdf_cases, case, verb, tmp_path, capsys):
     argv = {"diagnose": ["diagnose", "--idata", nc, "--outdir", out],
             "predict": ["predict", "--config", config, "--idata", nc, "--outdir", out],
             "compare": ["compare", "--idata", nc, nc, "--names", "a", "b", "--outdir", out],
-            "gsa": ["gsa", "--config", config, "--posterior", nc, "--outdir", out]}[verb]
+            "gsa": ["gsa", "--config", config, "--posterior", nc, "--outdir", out],
+            "heldout": ["heldout", "--config", config, "--fit", "synthetic", "--idata", nc,
+                        "--measurements", config, "--outdir", out]}[verb]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err, err

@@ -412,3 +412,22 @@ def test_discrepancy_adds_a_noise_sd_in_quadrature_to_the_table_sd(discrepancy):
         assert ("sigma_N" in trace) == (discrepancy or bool(np.isnan(sd).any()))
     with pytest.raises(ConfigError, match="fit.fits.d.discrepancy: .yes. is a string, not true or false"):
         parse_fit_section("d", {**section, "discrepancy": "yes"}, model=model)
+
+
+def test_heldout_coverage_is_near_its_level_for_new_subjects_and_low_for_a_wrong_posterior(logistic_data, logistic_fit):
+    from remodel_fit.inference.heldout import heldout_coverage
+
+    model, _, _ = logistic_data
+    spec = parse_fit_section("logistic", logistic_spec(), seed=3, model=model)
+    design = grid_dataset([f"new{i}" for i in range(40)], ["a"] * 40, [0, 10, 20, 30, 45, 60, 90], ["N"])
+    new, _ = draw_data(FitModel(model, design, spec), jax.random.PRNGKey(99), LOGISTIC_TRUTH)
+    fm = FitModel(model, new, spec)
+    posterior = logistic_fit.posterior.to_dataset()
+    table, summary, head = heldout_coverage(fm, posterior, jax.random.PRNGKey(1), draws=150, level=0.9)
+    assert head["points"] == 280 and head["draws"] == 150 and head["draws_with_failed_solves"] == 0
+    assert 0.8 <= head["fraction_inside"] <= 0.98, head
+    assert summary.iloc[-1]["subject"] == "all" and summary.iloc[-1]["points"] == 280
+    assert set(table["subject"]) == {f"new{i}" for i in range(40)}
+    wrong = posterior.assign(K=posterior["K"] * 2.0)  # carrying capacity twice the truth
+    _, _, off = heldout_coverage(fm, wrong, jax.random.PRNGKey(1), draws=150, level=0.9)
+    assert off["fraction_inside"] < 0.5, off

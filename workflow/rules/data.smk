@@ -45,6 +45,26 @@ rule read_clinical:
         "--drugs {params.drugs} --model {params.model} --outdir results/data/clinical > {log} 2>&1"
 
 
+rule read_heldout:
+    output:
+        measurements="results/data/heldout/measurements.csv",
+        conditions="results/data/heldout/conditions.csv",
+    params:
+        clinical_dir=SETTINGS.data.clinical_dir,
+        pattern=" ".join(f"'{p}'" for p in SETTINGS.data.heldout_pattern),
+        drugs=" ".join(SETTINGS.data.clinical_drugs),
+        model=SETTINGS.model,
+    conda:
+        "../envs/remodel-fit.yaml"
+    log:
+        "logs/data/read_heldout.log",
+    message:
+        "Reading held-out clinical arms {params.pattern} from {params.clinical_dir} (validation only)"
+    shell:
+        "remodel-fit read-clinical --clinical-dir {params.clinical_dir:q} --pattern {params.pattern} "
+        "--drugs {params.drugs} --model {params.model} --outdir results/data/heldout > {log} 2>&1"
+
+
 rule read_arms:
     input:
         arms=arm_table,

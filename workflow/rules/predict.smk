@@ -1,5 +1,6 @@
-# Scenario predictions from a fit's posterior, and the PSIS-LOO comparison of the
-# cytokine-arm variants. Config section: fit (predict, compare). Logic: `remodel-fit predict|compare`.
+# Scenario predictions from a fit's posterior, its coverage of held-out arms, and the PSIS-LOO
+# comparison of the cytokine-arm variants. Config section: fit (predict, heldout, compare).
+# Logic: `remodel-fit predict|heldout|compare`.
 
 
 rule predict:
@@ -20,6 +21,32 @@ rule predict:
         "Scenario predictions from fit {wildcards.fit}"
     shell:
         "remodel-fit predict --config {input.config} --idata {input.idata} --outdir {params.outdir} > {log} 2>&1"
+
+
+rule heldout:
+    input:
+        idata="results/fit/{fit}/idata.nc",
+        measurements="results/data/heldout/measurements.csv",
+        conditions="results/data/heldout/conditions.csv",
+        config=lambda wildcards: config_slice(f"heldout_{wildcards.fit}", [f"fit.fits.{wildcards.fit}", "fit.heldout"]),
+    output:
+        points="results/heldout/{fit}/points.csv",
+        coverage=report("results/heldout/{fit}/coverage.csv", caption="../report/heldout.rst",
+                        category="Held-out validation", subcategory="{fit}"),
+        summary="results/heldout/{fit}/coverage.json",
+        figure=report("results/heldout/{fit}/heldout.png", caption="../report/heldout.rst",
+                      category="Held-out validation", subcategory="{fit}"),
+    conda:
+        "../envs/remodel-fit.yaml"
+    log:
+        "logs/heldout/{fit}.log",
+    threads: JAX_JOB_THREADS
+    message:
+        "Held-out arms against fit {wildcards.fit}'s posterior-predictive band (validation only)"
+    shell:
+        "remodel-fit heldout --config {input.config} --fit {wildcards.fit} --idata {input.idata} "
+        "--measurements {input.measurements} --conditions {input.conditions} --outdir results/heldout/{wildcards.fit} "
+        "> {log} 2>&1"
 
 
 rule compare_arms:

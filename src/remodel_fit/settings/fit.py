@@ -145,6 +145,12 @@ class PredictSettings(Section):
         "horizon_days (default: the mission model's untreated, anti_tnf_m6, denosumab_q6m)")
 
 
+class HeldoutSettings(Section):
+    fits: list[str] = Field(default_factory=list, description="fits checked against the held-out arms (data.heldout_pattern)")
+    draws: int = Field(200, ge=20, le=100000, description="posterior draws replicated at the held-out measurements")
+    level: float = Field(0.9, gt=0, lt=1, description="central posterior-predictive band a held-out point should fall in")
+
+
 class CompareSettings(Section):
     fits: list[str] = Field(default_factory=list, description="fits of one dataset compared by PSIS-LOO")
 
@@ -163,6 +169,8 @@ class FitSection(Section):
                                          "(rule fit -> results/fit/<name>/idata.nc)")
     predict: PredictSettings = Field(default_factory=PredictSettings, description="scenario predictions")
     compare: CompareSettings = Field(default_factory=CompareSettings, description="PSIS-LOO comparison")
+    heldout: HeldoutSettings = Field(default_factory=HeldoutSettings, description="validation on held-out arms, "
+                                     "never fitted (rule heldout -> results/heldout/<fit>/)")
     sbc: SbcSettings = Field(default_factory=SbcSettings, description="simulation-based calibration")
 
 

@@ -63,11 +63,21 @@ class DataSettings(Section):
                                               "(without .csv) to read from clinical_dir, or a list of globs")
     clinical_drugs: list[str] = Field(["denosumab"], description="drugs whose doses become condition rows (others "
                                       "are dropped); empty = all")
+    heldout_pattern: list[str] = Field(default_factory=list, description="globs of arm files in clinical_dir held out "
+                                       "for validation (read-clinical -> results/data/heldout/); never fitted: an arm "
+                                       "matched by clinical_pattern too is an error")
 
     @model_validator(mode="after")
     def _tables_named(self) -> DataSettings:
         if self.source == "tables" and self.measurements is None:
             raise ValueError("data.measurements: missing; data.source 'tables' needs a measurement table")
+        return self
+
+    @model_validator(mode="after")
+    def _heldout_apart(self) -> DataSettings:
+        both = [h for h in self.heldout_pattern if h in self.patterns]
+        if both:
+            raise ValueError(f"data.heldout_pattern: {both[0]!r} is also in data.clinical_pattern; held-out arms are never fitted")
         return self
 
     @property
@@ -107,6 +117,9 @@ class WorkflowSettings(Section):
         known = list(self.fit.fits)
         named = [(f"fit.compare.fits.{i}", n) for i, n in enumerate(self.fit.compare.fits)]
         named += [(f"diagnose.truth.{n}", n) for n in self.diagnose.truth if n != "synthetic"]
+        named += [(f"fit.heldout.fits.{i}", n) for i, n in enumerate(self.fit.heldout.fits)]
+        if self.fit.heldout.fits and not self.data.heldout_pattern:
+            raise ValueError("fit.heldout.fits: no held-out arms; set data.heldout_pattern")
         for key, name in named:
             if name not in known:
                 raise ValueError(f"{key}: no fit {name!r} under fit.fits{did_you_mean(name, known)}; "
