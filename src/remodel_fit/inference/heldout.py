@@ -16,22 +16,21 @@ import xarray as xr
 
 from ..errors import ModelError
 from .fit_model import FitModel
+from .idata import measurement_coords
+from .predict import typical_draws
 from .predictive import trace_program
 
 
 def posterior_draws(posterior: xr.Dataset, fm: FitModel, n: int, key: jax.Array) -> dict[str, np.ndarray]:
-    """``n`` posterior draws (without replacement when possible) of the population-level latent sites
-    of ``fm``; per-subject ``*_z`` sites are left out (new subjects draw theirs)."""
+    """``n`` posterior draws (:func:`~.predict.typical_draws`) of the population-level latent sites of
+    ``fm`` (scalars); per-subject ``*_z`` sites are left out (new subjects draw theirs)."""
     if isinstance(posterior, xr.DataTree):
         posterior = posterior.to_dataset()
     names = [s for s in fm.latent_sites() if not s.endswith("_z")]
     missing = [s for s in names if s not in posterior]
     if missing:
         raise ModelError(f"the posterior lacks {missing}: it was not made by a fit with these options")
-    flat = {s: np.asarray(posterior[s].values).reshape((-1,) + posterior[s].shape[2:]) for s in names}
-    total = next(iter(flat.values())).shape[0]
-    idx = np.sort(np.asarray(jax.random.choice(key, total, (min(n, total),), replace=False)))
-    return {s: v[idx] for s, v in flat.items()}
+    return typical_draws(posterior, names, n, key)
 
 
 def replicates(fm: FitModel, draws: dict[str, np.ndarray], key: jax.Array, chunk: int = 50) -> tuple[np.ndarray, np.ndarray]:
@@ -50,12 +49,10 @@ def coverage_table(fm: FitModel, y: np.ndarray, failed: np.ndarray, level: float
         raise ModelError(f"only {good.shape[0]} of {y.shape[0]} posterior draws solved the held-out arms; need 20")
     tail = (1.0 - level) / 2.0
     lo, median, hi = np.quantile(good, [tail, 0.5, 1.0 - tail], axis=0)
-    d = fm.data
-    si, ti, oi = (np.asarray(a) for a in (d.subject_index, d.time_index, d.observable_index))
-    value = np.asarray(d.values)
+    coords = {name: values for name, (_, values) in measurement_coords(fm).items()}
+    value = np.asarray(fm.data.values)
     return pd.DataFrame({
-        "subject": np.asarray(d.subjects, dtype=str)[si], "observable": np.asarray(d.observables, dtype=str)[oi],
-        "time_days": np.asarray(d.times, dtype=float)[ti], "value": value,
+        "subject": coords["subject"], "observable": coords["observable"], "time_days": coords["time"], "value": value,
         "lower": lo, "median": median, "upper": hi, "inside": (value >= lo) & (value <= hi),
     })
 

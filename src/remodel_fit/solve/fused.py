@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from .rodas import GAMMA, factorise, solve as lu_solve
+from .rodas import GAMMA, factorise, solve as lu_solve, stages as rodas_stages
 from .rodas import Tableau as RosenbrockTableau
 
 SAFETY, FACTOR_MIN, FACTOR_MAX = 0.9, 0.2, 10.0
@@ -135,16 +135,9 @@ class _Stepper:
         """``f(t, y, yd) -> (k, kd)``: the vector field and, with tangents, its JVP."""
         if split is None:
             return lambda t, y, yd: (self.rhs(t, y, args), None)
-        leaves, treedef, moving, dots = split
-        values = tuple(leaves[i] for i in moving)
-
-        def with_moving(t, y, vals):
-            full = list(leaves)
-            for i, v in zip(moving, vals):
-                full[i] = v
-            return self.rhs(t, y, jax.tree_util.tree_unflatten(treedef, full))
-
-        return lambda t, y, yd: jax.jvp(lambda y_, v_: with_moving(t, y_, v_), (y, values), (yd, dots))
+        _, _, _, dots = split
+        values = _moving_values(split)
+        return lambda t, y, yd: jax.jvp(lambda y_, v_: self.rhs(t, y_, _with_moving(split, v_)), (y, values), (yd, dots))
 
     def _norm(self, err, y, y_new):
         scale = self.atol + self.rtol * jnp.maximum(jnp.abs(y), jnp.abs(y_new))
@@ -254,17 +247,9 @@ class _RosenbrockStepper(_Stepper):
         del f, k1, kd1
         tab = self.tableau
         tangents = yd is not None
-        if tangents:
-            leaves, treedef, moving, dots = split
-            values = tuple(leaves[i] for i in moving)
 
         def field(vals):
-            if vals is None:
-                return lambda ti, yy: self.rhs(ti, yy, args)
-            full = list(leaves)
-            for i, v in zip(moving, vals):
-                full[i] = v
-            moved = jax.tree_util.tree_unflatten(treedef, full)
+            moved = args if vals is None else _with_moving(split, vals)
             return lambda ti, yy: self.rhs(ti, yy, moved)
 
         jac = jax.jacfwd(lambda yy: self.rhs(t, yy, args))(y)
@@ -272,33 +257,37 @@ class _RosenbrockStepper(_Stepper):
 
         def attempt(y, vals):
             fld = field(vals)
-            f0, dfdt = jax.jvp(lambda tt: fld(tt, y), (t,), (jnp.ones_like(t),))
-            ks: list[jnp.ndarray] = []
-            y_stage = y
-            for i in range(6):
-                if i == 0:
-                    rhs = f0
-                else:
-                    # stiffly accurate: stage 6 starts from stage 5's solution
-                    y_stage = y + _combine(tab.a[i], ks) if i < 5 else y_stage + ks[4]
-                    ti = jnp.minimum(t + float(tab.c_time[i]) * h, t_last)
-                    rhs = fld(ti, y_stage) + _combine(tab.c[i], ks) / h
-                if tab.d_time[i] != 0.0:
-                    rhs = rhs + (float(tab.d_time[i]) * h) * dfdt
-                k = lu_solve(factors, rhs)
-                if vals is not None:
-                    # W depends on (y, vals) through J: W dk = d rhs + (dJ) k. The term below is
-                    # zero in value; its tangent adds W^-1 (dJ k) with the states' factors.
-                    jk = jax.jvp(lambda yy: fld(t, yy), (y,), (jax.lax.stop_gradient(k),))[1]
-                    k = k + lu_solve(factors, jk - jax.lax.stop_gradient(jk))
-                ks.append(k)
-            return y_stage + ks[5], ks[5]
+
+            def correct(k):
+                # W depends on (y, vals) through J: W dk = d rhs + (dJ) k. The term below is zero
+                # in value; its tangent adds W^-1 (dJ k) with the states' factors.
+                jk = jax.jvp(lambda yy: fld(t, yy), (y,), (jax.lax.stop_gradient(k),))[1]
+                return k + lu_solve(factors, jk - jax.lax.stop_gradient(jk))
+
+            ks, y_new = rodas_stages(tab, fld, t, y, h, factors, stage_time=lambda ti: jnp.minimum(ti, t_last),
+                                     correct=None if vals is None else correct)
+            return y_new, ks[5]
 
         if not tangents:
             y_new, err = attempt(y, None)
             return y_new, None, err, None, None
-        (y_new, err), (yd_new, _) = jax.jvp(attempt, (y, values), (yd, dots))
+        (y_new, err), (yd_new, _) = jax.jvp(attempt, (y, _moving_values(split)), (yd, split[3]))
         return y_new, yd_new, err, None, None
+
+
+def _moving_values(split) -> tuple:
+    """The values of the args leaves that carry tangents (``split``: leaves, treedef, moving, dots)."""
+    leaves, _, moving, _ = split
+    return tuple(leaves[i] for i in moving)
+
+
+def _with_moving(split, values):
+    """The args pytree of ``split`` with its moving leaves replaced by ``values``."""
+    leaves, treedef, moving, _ = split
+    full = list(leaves)
+    for i, v in zip(moving, values):
+        full[i] = v
+    return jax.tree_util.tree_unflatten(treedef, full)
 
 
 def _combine(coefficients, ks):

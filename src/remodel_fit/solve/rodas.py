@@ -122,6 +122,35 @@ def solve(lu: list[list[jax.Array]], b: jax.Array) -> jax.Array:
     return jnp.stack(x)
 
 
+def stages(tab: Tableau, f, t0, y0, h, factors, *, stage_time=None, correct=None) -> tuple[list[jax.Array], jax.Array]:
+    """The six stage increments of one Rodas step from ``(t0, y0)`` of size ``h`` and the new state.
+
+    ``f(t, y)`` is the vector field and ``factors`` the LU of W = I / (h γ) - J (:func:`factorise`).
+    Stage i solves W k_i = f(t_i, y0 + Σ_j a_ij k_j) + Σ_j (C_ij / h) k_j + h d_i ∂f/∂t;
+    ``stage_time(t_i)`` may move a stage's time (the fused loop clips it to a jump's left limit), and
+    ``correct(k_i)`` replaces each increment as it is formed (the fused loop adds its tangent term).
+    """
+    f0, dfdt = jax.jvp(lambda t: f(t, y0), (t0,), (jnp.ones_like(t0),))
+    ks: list[jax.Array] = []
+    y_stage = y0
+    for i in range(6):
+        if i == 0:
+            rhs = f0
+        else:
+            if i < 5:
+                y_stage = y0 + sum(tab.a[i, j] * ks[j] for j in range(i) if tab.a[i, j] != 0.0)
+            else:
+                y_stage = y_stage + ks[4]  # stiffly accurate: stage 6 starts from stage 5's solution
+            ti = t0 + tab.c_time[i] * h
+            rhs = f(ti if stage_time is None else stage_time(ti), y_stage)
+            rhs = rhs + sum(tab.c[i, j] * ks[j] for j in range(i)) / h
+        if tab.d_time[i] != 0.0:
+            rhs = rhs + (tab.d_time[i] * h) * dfdt
+        k = solve(factors, rhs)
+        ks.append(k if correct is None else correct(k))
+    return ks, y_stage + ks[5]
+
+
 class RodasInterpolation(diffrax.AbstractLocalInterpolation):
     """y(θ) = (1 - θ) y0 + θ (y1 + (1 - θ)(q1 + θ q2)), θ = (t - t0) / (t1 - t0)."""
 
@@ -166,27 +195,10 @@ class Rodas4(diffrax.AbstractAdaptiveSolver):
         def f(t, y):
             return terms.vf(t, y, args)
 
-        f0, dfdt = jax.jvp(lambda t: f(t, y0), (t0,), (jnp.ones_like(t0),))
         jac = jax.jacfwd(lambda y: f(t0, y))(y0)
-        w = jnp.eye(y0.shape[0], dtype=y0.dtype) / (h * GAMMA) - jac
-        factors = factorise(w)
+        factors = factorise(jnp.eye(y0.shape[0], dtype=y0.dtype) / (h * GAMMA) - jac)
         tab = self.tableau
-        ks: list[jax.Array] = []
-        y_stage = y0
-        for i in range(6):
-            if i == 0:
-                rhs = f0
-            else:
-                if i < 5:
-                    y_stage = y0 + sum(tab.a[i, j] * ks[j] for j in range(i) if tab.a[i, j] != 0.0)
-                else:
-                    y_stage = y_stage + ks[4]  # stiffly accurate: stage 6 starts from stage 5's solution
-                rhs = f(t0 + tab.c_time[i] * h, y_stage)
-                rhs = rhs + sum(tab.c[i, j] * ks[j] for j in range(i)) / h
-            if tab.d_time[i] != 0.0:
-                rhs = rhs + (tab.d_time[i] * h) * dfdt
-            ks.append(solve(factors, rhs))
-        y1 = y_stage + ks[5]
+        ks, y1 = stages(tab, f, t0, y0, h, factors)
         good = jnp.all(jnp.isfinite(y1)) & jnp.all(jnp.isfinite(ks[5]))  # a zero pivot shows up here as inf/nan
         y1 = jnp.where(good, y1, y0)  # a failed step is rejected (infinite error) and retried smaller
         y_error = jnp.where(good, ks[5], jnp.inf)
