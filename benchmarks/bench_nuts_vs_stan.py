@@ -397,7 +397,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(HERE))
-    from common import header
+    from common import header, publish
 
     command = "python benchmarks/bench_nuts_vs_stan.py " + " ".join(sys.argv[1:])
     work = args.out.parent / f"{args.out.stem}_work"
@@ -415,12 +415,7 @@ def main() -> None:
         results = {side: run_side(side, args, work / "problem.json", work) for side in sides}
         head += f"- load average {os.getloadavg()[0]:.1f} at the end\n"
         (work / "header.md").write_text(head)
-    text = report(results, problem, args, command, head)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.out)
-    print(text)
+    publish(args.out, report(results, problem, args, command, head))
 
 
 if __name__ == "__main__":
