@@ -12,6 +12,7 @@ import pytest
 
 from remodel_fit.bone import cytokines, teriparatide
 from remodel_fit.bone.inflammation_v2 import BONE_INFLAMMATION_V2 as M
+from remodel_fit.bone.inflammation_v2 import signals
 from remodel_fit.bone.inflammation_v2.signals import baseline_factors, rankl_opg
 from remodel_fit.model import pivonka
 from remodel_fit.model.inputs import doses, level
@@ -183,6 +184,25 @@ def test_teriparatide_pulse_matches_the_label():
     assert c[int(6 * 600)] < 0.05 * c.max()  # 6 h later
     mean = float(teriparatide.daily_mean(lambda x: x, jnp.asarray(20.0), *pk))
     np.testing.assert_allclose(mean, float(np.trapezoid(c, tau)), rtol=1e-4)
+
+
+
+def test_daily_signals_looked_up_per_level_equal_the_pulse_average():
+    """The prepared per-level table gives the quadrature's daily means at every time (before the
+    schedule, on each level); an infusion, which varies the PTH level, falls back to the quadrature."""
+    p = M.defaults()
+    inputs = {"teriparatide_ug_day": level([10.0, 200.0, 400.0], [20.0, 40.0, 0.0])}
+    q = M.prepared(p, inputs)
+    assert signals.DAILY_SIGNALS in q
+    with_infusion = {**inputs, "pth_infusion": level([0.0], [0.0])}
+    q_inf = M.prepared(p, with_infusion)
+    assert signals.DAILY_SIGNALS not in q_inf
+    for t in (0.0, 10.0, 150.0, 250.0, 500.0):
+        looked_up = signals.pth_signals(jnp.asarray(t), q, inputs)
+        integrated = signals.pth_signals(jnp.asarray(t), q_inf, with_infusion)
+        np.testing.assert_allclose(np.asarray(looked_up), np.asarray(integrated), rtol=1e-13, err_msg=str(t))
+    assert float(signals.pth_signals(jnp.asarray(250.0), q, inputs)[2]) > float(
+        signals.pth_signals(jnp.asarray(150.0), q, inputs)[2]) > float(signals.pth_signals(jnp.asarray(0.0), q, inputs)[2])
 
 
 # ------------------------------------------------------------------------------- gradients

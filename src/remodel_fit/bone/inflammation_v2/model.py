@@ -17,7 +17,7 @@ from ...model.pth import PTH_INFUSION
 from .. import cytokines, inflammation, teriparatide
 from .cells import cell_derivatives, pool_rates, steady_cells
 from .parameters import NG_PER_ML_TO_PM, PARAMETERS, SITE_TEXT, SITES
-from .signals import TERI_DAILY, TERI_DOSES, baseline_factors, factors, rankl_opg
+from .signals import TERI_DAILY, TERI_DOSES, baseline_factors, daily_signal_levels, factors, rankl_opg
 
 STATES = ("OBp", "OBa", "OCp", "OCa", "denosumab", "formation", "V_ls", "V_th", "V_fn", "mu_ls", "mu_th", "mu_fn")
 I_OBP, I_OBA, I_OCP, I_OCA, I_DMAB, I_FORM = range(6)
@@ -45,7 +45,8 @@ OBSERVABLES: tuple[Observable, ...] = tuple(
 
 
 def _prepare(p: Params, inputs) -> Params:
-    """Pool rates, the healthy steady state and its signals, and the PK recursions of the doses."""
+    """Pool rates, the healthy steady state and its signals, the PK recursions of the doses and the
+    daily-mean PTH signals of each teriparatide level."""
     q = {**p, **pool_rates(p)}
     cells = steady_cells(q)
     s = rankl_opg(cells[0], cells[1], 0.0, q, baseline_factors(q))
@@ -56,7 +57,7 @@ def _prepare(p: Params, inputs) -> Params:
             out[f"{prefix}_after"] = after_doses(inputs[drug], *inflammation.sc_pk(p, prefix))
     if TERI_DOSES in inputs:
         out["teri_after"] = teriparatide.prepare_doses(inputs[TERI_DOSES], p["teri_ka"], p["teri_ke"], p["teri_F"])
-    return out
+    return {**out, **daily_signal_levels(q, inputs)}
 
 
 def _initial_state(p: Params, inputs) -> jnp.ndarray:

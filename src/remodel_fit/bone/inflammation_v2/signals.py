@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import jax
 import jax.numpy as jnp
 
 from ...model.base import Params
-from ...model.inputs import level_at
-from ...model.pth import infusion
+from ...model.inputs import LevelSchedule, level_at
+from ...model.pth import PTH_INFUSION, infusion
 from .. import cytokines, teriparatide
 from ..inflammation import effective_cytokines
 
@@ -42,7 +43,12 @@ def pth_functions(p: Params) -> tuple[Callable, Callable, Callable]:
 
 
 def pth_signals(t, p: Params, inputs: Mapping) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-    """(pi_act, pi_rep, S) at ``t``: instantaneous, or averaged over the daily teriparatide pulse."""
+    """(pi_act, pi_rep, S) at ``t``: instantaneous, or averaged over the daily teriparatide pulse
+    (looked up per dose level when :func:`daily_signal_levels` prepared them)."""
+    if DAILY_SIGNALS in p:
+        schedule = inputs[TERI_DAILY]
+        at_reference = p[DAILY_SIGNALS][:, -1]
+        return tuple(LevelSchedule(schedule.times, p[DAILY_SIGNALS][k, :-1]).at(t, at_reference[k]) for k in range(3))
     functions = pth_functions(p)
     level = (p["beta_PTH"] + infusion(inputs, t)) / p["Dt_PTH"]
     pk = (p["teri_ka"], p["teri_ke"], p["teri_V"], p["teri_F"])
@@ -50,8 +56,32 @@ def pth_signals(t, p: Params, inputs: Mapping) -> tuple[jnp.ndarray, jnp.ndarray
         level = level + teriparatide.concentration(inputs[TERI_DOSES], p["teri_after"], t, *pk)
     if TERI_DAILY in inputs:
         dose = level_at(inputs, TERI_DAILY, t, jnp.asarray(0.0))
-        return tuple(teriparatide.daily_mean(lambda c, f=f: f(level + c), dose, *pk) for f in functions)
+        return daily_signals(dose, level, p)
     return tuple(f(level) for f in functions)
+
+
+def daily_signals(dose: jnp.ndarray, level: jnp.ndarray, p: Params) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
+    """(pi_act, pi_rep, S) averaged over the day of a once-daily teriparatide ``dose`` (ug) on top
+    of the PTH ``level`` (pM)."""
+    pk = (p["teri_ka"], p["teri_ke"], p["teri_V"], p["teri_F"])
+    return tuple(teriparatide.daily_mean(lambda c, f=f: f(level + c), dose, *pk) for f in pth_functions(p))
+
+
+DAILY_SIGNALS = "teri_daily_signals"
+"""Prepared key: the daily-mean PTH signals (3, levels + 1) of each teriparatide dose level, then of no dose."""
+
+
+def daily_signal_levels(p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
+    """The daily-mean PTH signals of every level of the once-daily teriparatide schedule, computed
+    once per solve: with no other time-varying PTH source (infusion, explicit pulses) they are
+    constant between level changes, so the vector field looks them up instead of integrating the
+    pulse at every evaluation. Empty when another PTH source varies in time."""
+    if TERI_DAILY not in inputs or TERI_DOSES in inputs or PTH_INFUSION.name in inputs:
+        return {}
+    doses = jnp.append(inputs[TERI_DAILY].values, 0.0)
+    level = pth_baseline(p)
+    signals = jnp.stack(jax.vmap(lambda d: jnp.stack(daily_signals(d, level, p)))(doses), axis=1)
+    return {DAILY_SIGNALS: signals}
 
 
 def _pth_gain(p: Params, name: str, signal: jnp.ndarray, at_reference: jnp.ndarray) -> jnp.ndarray:
