@@ -288,6 +288,18 @@ def test_laplace_is_exact_for_a_gaussian():
     np.testing.assert_allclose(np.cov(np.asarray(draws).T), cov, atol=0.03)
 
 
+def test_laplace_covariance_gives_negative_curvature_its_own_scale():
+    """A negative eigenvalue (saddle or noise) enters with its absolute value, a flat one is floored."""
+    from remodel_fit.inference.laplace import EIGEN_FLOOR, covariance_from_hessian
+
+    rotation = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))[0]
+    hessian = rotation @ np.diag([4.0, -9.0, 1e-20]) @ rotation.T
+    cov = covariance_from_hessian(hessian)
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(cov)), [1 / 9, 1 / 4, 1 / (9 * EIGEN_FLOOR)], rtol=1e-8)
+    assert covariance_from_hessian(np.zeros((2, 2))) is None
+    assert covariance_from_hessian(np.full((2, 2), np.nan)) is None
+
+
 def test_laplace_start_puts_chains_near_the_posterior(logistic_data, logistic_fit):
     model, data, _ = logistic_data
     spec = parse_fit_section("lap", logistic_spec(warmup=30, draws=30, init="laplace"), seed=3, model=model)

@@ -21,7 +21,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 EIGEN_FLOOR = 1e-8
-"""Smallest Hessian eigenvalue kept (relative to the largest): a flat direction gets a wide, finite scale."""
+"""Smallest Hessian eigenvalue kept (relative to the largest): a flat direction gets a wide, finite scale.
+A negative eigenvalue (a saddle, or the finite differences' noise on an adaptive solve) enters with its
+absolute value, so a direction of negative curvature gets its own curvature's scale, not the widest one."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,19 @@ def laplace(potential: Callable[[jnp.ndarray], jnp.ndarray], x0: jnp.ndarray, *,
         return None
     eye = np.eye(mode.size)
     hessian = np.stack([(fun(mode + step * e)[1] - fun(mode - step * e)[1]) / (2 * step) for e in eye])
-    hessian = 0.5 * (hessian + hessian.T)
-    values, vectors = np.linalg.eigh(hessian)
-    if not np.all(np.isfinite(values)) or values.max() <= 0:
+    covariance = covariance_from_hessian(hessian)
+    if covariance is None:
         return None
-    values = np.maximum(values, EIGEN_FLOOR * values.max())
-    covariance = (vectors / values) @ vectors.T
-    return Laplace(jnp.asarray(mode), jnp.asarray(0.5 * (covariance + covariance.T)), float(res.fun), int(res.nit),
+    return Laplace(jnp.asarray(mode), jnp.asarray(covariance), float(res.fun), int(res.nit),
                    bool(res.success), time.perf_counter() - start)
+
+
+def covariance_from_hessian(hessian: np.ndarray) -> np.ndarray | None:
+    """The inverse of the symmetrised ``hessian`` with its eigenvalues made positive (absolute value,
+    floored at :data:`EIGEN_FLOOR` of the largest); None if it is not finite or zero."""
+    values, vectors = np.linalg.eigh(0.5 * (hessian + hessian.T))
+    if not np.all(np.isfinite(values)) or np.abs(values).max() <= 0:
+        return None
+    values = np.maximum(np.abs(values), EIGEN_FLOOR * np.abs(values).max())
+    covariance = (vectors / values) @ vectors.T
+    return 0.5 * (covariance + covariance.T)
