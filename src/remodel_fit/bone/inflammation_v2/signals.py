@@ -45,7 +45,7 @@ def pth_functions(p: Params) -> tuple[Callable, Callable, Callable]:
 def pth_signals(t, p: Params, inputs: Mapping) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
     """(pi_act, pi_rep, S) at ``t``: instantaneous, or averaged over the daily teriparatide pulse
     (looked up per dose level when :func:`daily_signal_levels` prepared them)."""
-    if DAILY_SIGNALS in p:
+    if DAILY_SIGNALS in p and TERI_DAILY in inputs:
         schedule = inputs[TERI_DAILY]
         at_reference = p[DAILY_SIGNALS][:, -1]
         return tuple(LevelSchedule(schedule.times, p[DAILY_SIGNALS][k, :-1]).at(t, at_reference[k]) for k in range(3))
