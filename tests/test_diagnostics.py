@@ -12,6 +12,7 @@ import json
 import arviz as az
 import matplotlib
 import numpy as np
+import xarray as xr
 import pytest
 
 matplotlib.use("Agg")
@@ -265,6 +266,20 @@ def test_pair_forest_and_ppc_show_the_right_variables_and_panels(good):
     scales = [ax.get_yscale() for ax in fig.axes]
     assert scales == ["linear", "linear", "linear", "linear"]  # nothing spans a factor 3 here
     assert fig.axes[0].get_ylabel().startswith("ctx_rel (")
+    plt.close(fig)
+
+
+
+def test_forest_shows_a_positive_posterior_with_a_signed_prior_on_its_own_scale(good):
+    """A prior that reaches zero or below (a normal prior) has no log10 median: that row stays natural."""
+    signed = good.copy()
+    prior = signed["prior"].to_dataset()
+    name = next(n for n in fit_plots.quantities_of_interest(good) if n in prior)
+    prior[name] = prior[name] - 2.0 * float(prior[name].max())
+    signed["prior"] = xr.DataTree(prior)
+    fig = fit_plots.forest(signed)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert name in ticks and f"{name} (log10 / prior median)" not in ticks
     plt.close(fig)
 
 

@@ -89,8 +89,8 @@ def pair(idata: xr.DataTree, pattern: str = CYTOKINE_PATTERN) -> Figure:
 
 def forest(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure:
     """Median, 50 % and 90 % intervals (chains pooled) of the quantities of interest, with R-hat and
-    bulk ESS. Positive variables with a prior are shown as log10(posterior / prior median), so every
-    parameter shares one axis and 0 means 'where the prior put it'."""
+    bulk ESS. Positive variables with a positive prior are shown as log10(posterior / prior median), so
+    every parameter shares one axis and 0 means 'where the prior put it'; the rest on their own scale."""
     names = _names(var_names) or quantities_of_interest(idata)
     post = idata.posterior.to_dataset()[names]
     prior = idata["prior"].to_dataset() if "prior" in idata.children else None
@@ -100,8 +100,9 @@ def forest(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> Figure
         values = post[name].values.ravel()
         label = name
         logged = _as_log10(post[name])
-        if prior is not None and name in prior and logged is not None:
-            values = logged.ravel() - float(np.median(_as_log10(prior[name])))
+        prior_logged = _as_log10(prior[name]) if prior is not None and name in prior else None
+        if logged is not None and prior_logged is not None:
+            values = logged.ravel() - float(np.median(prior_logged))
             label = f"{name} (log10 / prior median)"
         rows.append((label, np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]), float(rhat[name]), float(ess[name])))
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(rows) + 1.2), layout="constrained")
