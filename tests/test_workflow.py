@@ -116,6 +116,12 @@ def test_shipped_configs_validate_and_plan(tmp_path, name, rules):
     dry = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert rules <= _planned_rules(dry.stdout + dry.stderr), dry.stdout[-2000:]
+    from remodel_fit.settings import load_settings
+
+    slices = sorted((tmp_path / "results/config").glob("*.yaml"))
+    assert slices
+    for sliced in slices:  # what each rule's verb reads must validate (the heldout slice once lacked its data key)
+        load_settings(sliced)
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

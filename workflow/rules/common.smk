@@ -36,10 +36,15 @@ JAX_JOB_THREADS = 1
 CRITICAL_PATH_PRIORITY = 10
 
 
+SLICE_COMPANIONS = {"fit": ["data.heldout_pattern"], "fit.heldout": ["data.heldout_pattern"]}
+"""Keys a slice needs with a section: ``fit.heldout`` is validated against ``data.heldout_pattern``."""
+
+
 def config_slice(name, sections):
     """Path of results/config/<name>.yaml holding the shared keys and ``sections`` (dotted paths,
     e.g. ``fit.fits.synthetic``, keep one entry of a nested section)."""
     payload = {k: config[k] for k in SHARED_SECTIONS if k in config}
+    sections = list(sections) + [c for s in sections for c in SLICE_COMPANIONS.get(s, ())]
     for section in sections:
         source, target, parts = config, payload, section.split(".")
         for i, part in enumerate(parts):
