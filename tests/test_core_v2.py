@@ -186,7 +186,6 @@ def test_teriparatide_pulse_matches_the_label():
     np.testing.assert_allclose(mean, float(np.trapezoid(c, tau)), rtol=1e-4)
 
 
-
 def test_daily_signals_looked_up_per_level_equal_the_pulse_average():
     """The prepared per-level table gives the quadrature's daily means at every time (before the
     schedule, on each level); an infusion, which varies the PTH level, falls back to the quadrature."""

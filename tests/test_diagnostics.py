@@ -12,8 +12,8 @@ import json
 import arviz as az
 import matplotlib
 import numpy as np
-import xarray as xr
 import pytest
+import xarray as xr
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -267,7 +267,6 @@ def test_pair_forest_and_ppc_show_the_right_variables_and_panels(good):
     assert scales == ["linear", "linear", "linear", "linear"]  # nothing spans a factor 3 here
     assert fig.axes[0].get_ylabel().startswith("ctx_rel (")
     plt.close(fig)
-
 
 
 def test_forest_shows_a_positive_posterior_with_a_signed_prior_on_its_own_scale(good):

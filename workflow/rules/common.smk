@@ -37,7 +37,8 @@ CRITICAL_PATH_PRIORITY = 10
 
 
 SLICE_COMPANIONS = {"fit": ["data.heldout_pattern"], "fit.heldout": ["data.heldout_pattern"]}
-"""Keys a slice needs with a section: ``fit.heldout`` is validated against ``data.heldout_pattern``."""
+"""Keys a slice needs with a section: ``fit.heldout`` (alone or inside ``fit``) is validated against
+``data.heldout_pattern``."""
 
 
 def config_slice(name, sections):

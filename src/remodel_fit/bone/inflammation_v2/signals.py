@@ -46,9 +46,10 @@ def pth_signals(t, p: Params, inputs: Mapping) -> tuple[jnp.ndarray, jnp.ndarray
     """(pi_act, pi_rep, S) at ``t``: instantaneous, or averaged over the daily teriparatide pulse
     (looked up per dose level when :func:`daily_signal_levels` prepared them)."""
     if DAILY_SIGNALS in p and TERI_DAILY in inputs:
-        schedule = inputs[TERI_DAILY]
-        at_reference = p[DAILY_SIGNALS][:, -1]
-        return tuple(LevelSchedule(schedule.times, p[DAILY_SIGNALS][k, :-1]).at(t, at_reference[k]) for k in range(3))
+        table = p[DAILY_SIGNALS]
+        levels = table.shape[1] - 1
+        column = LevelSchedule(inputs[TERI_DAILY].times, jnp.arange(levels)).at(t, jnp.asarray(levels))
+        return tuple(table[:, column])
     functions = pth_functions(p)
     level = (p["beta_PTH"] + infusion(inputs, t)) / p["Dt_PTH"]
     pk = (p["teri_ka"], p["teri_ke"], p["teri_V"], p["teri_F"])
@@ -68,7 +69,8 @@ def daily_signals(dose: jnp.ndarray, level: jnp.ndarray, p: Params) -> tuple[jnp
 
 
 DAILY_SIGNALS = "teri_daily_signals"
-"""Prepared key: the daily-mean PTH signals (3, levels + 1) of each teriparatide dose level, then of no dose."""
+"""Prepared key: the daily-mean PTH signals (3, levels + 1) of each teriparatide dose level, then of no dose
+(the column before the schedule starts)."""
 
 
 def daily_signal_levels(p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
@@ -80,8 +82,7 @@ def daily_signal_levels(p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
         return {}
     doses = jnp.append(inputs[TERI_DAILY].values, 0.0)
     level = pth_baseline(p)
-    signals = jnp.stack(jax.vmap(lambda d: jnp.stack(daily_signals(d, level, p)))(doses), axis=1)
-    return {DAILY_SIGNALS: signals}
+    return {DAILY_SIGNALS: jax.vmap(lambda d: jnp.stack(daily_signals(d, level, p)))(doses).T}
 
 
 def _pth_gain(p: Params, name: str, signal: jnp.ndarray, at_reference: jnp.ndarray) -> jnp.ndarray:
