@@ -71,7 +71,7 @@ CONFIG_CASES = [
     ("prior family", _set("fit.fits.synthetic.free.ctx0", {"dist": "cauchy"}), "fit.fits.synthetic.free.ctx0.dist: unknown value 'cauchy'"),
     ("prior scale", _set("fit.fits.synthetic.free.ctx0", {"scale": -1}), "fit.fits.synthetic.free.ctx0.scale: -1 is out of range"),
     ("free unknown parameter", _set("fit.fits.synthetic.free.ctx00", {}), "fit.fits.synthetic.free.ctx00: model 'bone_inflammation' has no parameter 'ctx00' (did you mean 'ctx0'?)"),
-    ("random effect not free", _set("fit.fits.synthetic.random_effects.p1np0", {}), "fit.fits.synthetic.random_effects.p1np0: a random effect needs 'p1np0' under fit.fits.synthetic.free"),
+    ("random effect on zero", _set("fit.fits.synthetic.random_effects.tnf_e_ocp", {}), "fit.fits.synthetic.random_effects.tnf_e_ocp: random effects are multiplicative (log scale): 'tnf_e_ocp' is not under fit.fits.synthetic.free and its population value 0.0 is not positive"),
     ("noise observable", _set("fit.fits.synthetic.noise.ctxx", {"scale": 0.2}), "fit.fits.synthetic.noise.ctxx: model 'bone_inflammation' has no observable 'ctxx'"),
     ("discrepancy text", _set("fit.fits.synthetic.discrepancy", "yes"), "fit.fits.synthetic.discrepancy: 'yes' is a string, not true or false"),
     ("gradient vs fused", _set("fit.fits.synthetic.nuts.gradient", "reverse"), None),

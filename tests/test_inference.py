@@ -237,6 +237,25 @@ def test_marginal_scale_effects_equal_the_multivariate_normal_density(bone_model
     np.testing.assert_allclose(moved[obs == "bmd_ls"], 0.0, atol=1e-12)
 
 
+def test_random_effect_around_a_fixed_population_value(bone_model):
+    """An effect on a parameter that is not free varies around its fixed value: the same density as
+    the free parameter at that value, less its prior."""
+    from numpyro.infer.util import log_density
+
+    fm, y, point = _marginal_point(*bone_model)
+    model, _, section = bone_model
+    free = {k: v for k, v in section["free"].items() if k != "ctx0"} | {"p1np0": {"scale": 0.3}}
+    spec = parse_fit_section("m", {**section, "free": free, "fixed": {"ctx0": point["ctx0"]},
+                                   "random_effects": {"ctx0": {"sd_prior": 0.2}, "p1np0": {}}}, model=model)
+    assert set(spec.free) == set(fm.options.free) - {"ctx0"}
+    fixed = FitModel(model, fm.data, spec)
+    assert fixed.marginal == ("ctx0", "p1np0")
+    with_prior, tr = log_density(fm, (), {"y": y}, point)
+    without, _ = log_density(fixed, (), {"y": y}, {k: v for k, v in point.items() if k != "ctx0"})
+    ctx0_prior = float(tr["ctx0"]["fn"].log_prob(point["ctx0"]))
+    np.testing.assert_allclose(float(without), float(with_prior) - ctx0_prior, rtol=1e-12)
+
+
 def test_failed_solves_give_finite_log_density_and_are_counted(logistic_data):
     model, data, _ = logistic_data
     section = {**logistic_spec(), "solver": {"max_steps": 2}}
@@ -257,7 +276,8 @@ def test_failed_solves_give_finite_log_density_and_are_counted(logistic_data):
         ({"model": "logistic", "free": {"r": {"scale": -1}}}, "fit.fits.x.free.r.scale"),
         ({"model": "logistic", "free": {"r": {"dist": "cauchy"}}}, "fit.fits.x.free.r.dist"),
         ({"model": "logistic", "nuts": {"chains": 0}}, "fit.fits.x.nuts.chains"),
-        ({"model": "logistic", "random_effects": {"K": {}}}, "fit.fits.x.random_effects.K"),
+        ({"model": "logistic", "fixed": {"K": -1.0}, "random_effects": {"K": {}}}, "fit.fits.x.random_effects.K"),
+        ({"model": "logistic", "random_effects": {"KK": {}}}, "fit.fits.x.random_effects.KK"),
         ({"model": "logistic", "bogus": 1}, "fit.fits.x"),
         ({"model": "logistic", "nuts": {"init": "map"}}, "fit.fits.x.nuts.init"),
         ({"model": "logistic", "random_effects_method": "mc"}, "fit.fits.x.random_effects_method"),

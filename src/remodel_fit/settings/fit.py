@@ -118,8 +118,9 @@ class FitSettings(Section):
     arms: list[str] | str | None = Field(None, description="cytokine arms kept (rankl, opg, ob, ocp); effects on the "
                                          "other arms fixed at 0")
     random_effects: dict[str, RandomEffectSettings | None] = Field(
-        default_factory=dict, description="parameter (also under free, lognormal) -> {sd_prior}: subject-level "
-        "non-centred log-normal effect")
+        default_factory=dict, description="parameter -> {sd_prior}: subject-level non-centred "
+        "log-normal effect around the population value (the parameter's prior when it is under free, else its fixed "
+        "or default value, e.g. an arm-level marker scale around 1)")
     noise: dict[str, NoiseSettings] = Field(default_factory=dict, description="observable (or 'default') -> {prior: "
                                             "halfnormal, scale}: prior of sigma_<obs>, the log-normal sd")
     nuts: NutsOptions = Field(default_factory=NutsOptions, description="NUTS settings")
@@ -196,8 +197,11 @@ def fit_options(
     for p, v in settings.random_effects.items():
         k = f"{key}.random_effects.{p}"
         if p not in free:
-            raise ConfigError(f"{k}: a random effect needs {p!r} under {key}.free (its population prior)")
-        if support_of(free[p])[0] < 0:
+            value = fixed.get(p, _parameter(model, p, k).default)
+            if value <= 0:
+                raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} is not under {key}.free "
+                                  f"and its population value {value} is not positive")
+        elif support_of(free[p])[0] < 0:
             raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a prior on positive "
                               "values (lognormal, halfnormal or a family with positive support)")
         random_effects[p] = (v or RandomEffectSettings()).sd_prior

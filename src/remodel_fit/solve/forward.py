@@ -6,7 +6,8 @@ loop; docs/architecture.md), and the fused engine has no reverse mode at all. Co
 Jacobian of the predictions with respect to the few differentiated parameters by forward mode
 (``jax.jacfwd`` through a ``ForwardMode`` or fused solve) and handing it to reverse mode
 through ``jax.custom_vjp`` works under ``pmap``, and for few parameters costs about as much as
-reverse mode.
+reverse mode. The Jacobian's tangent lanes share the fused engine's error control
+(:func:`~.fused.jacfwd_shared`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from ..model.base import Model, Params
+from .fused import jacfwd_shared
 from .options import SolverConfig
 from .simulate import simulate
 
@@ -51,7 +53,7 @@ def forward_subject_solver(
         return solve(theta, inputs, times)
 
     def fwd(theta, inputs, times):
-        jac, out = jax.jacfwd(with_aux, has_aux=True)(theta, inputs, times)
+        jac, out = jacfwd_shared(with_aux, has_aux=True)(theta, inputs, times)
         jac = jnp.where(jnp.isfinite(jac), jac, 0.0)
         return out, (jac, inputs, times)
 

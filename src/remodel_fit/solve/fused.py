@@ -9,11 +9,17 @@ states' RMS error, steps clipped to the save times and to the input jump times.
 
 Its derivative is a ``jax.custom_jvp``: the rule integrates the states and their tangents
 together (the forward sensitivity equations ``dS/dt = J_y S + J_p dp``, stages by
-``jax.jvp`` of the vector field), with the step sizes of the states alone (as CVODES does
-by default). Symbolic-zero tangents are pruned, so arguments that do not depend on the
-differentiated parameters cost nothing. ``jax.jacfwd`` of a solve batches the tangents
-and runs one loop; reverse mode is not available (a while loop cannot be transposed):
+``jax.jvp`` of the vector field). Symbolic-zero tangents are pruned, so arguments that do not
+depend on the differentiated parameters cost nothing. ``jax.jacfwd`` of a solve batches the
+tangents and runs one loop; reverse mode is not available (a while loop cannot be transposed):
 wrap a ``jacfwd`` in a custom VJP, as :mod:`remodel_fit.solve.forward` does.
+
+Step sizes control the states' error and, when the tangents are batched over the named axis
+:data:`TANGENT_AXIS` (``jax.vmap(..., axis_name=TANGENT_AXIS)`` of a ``jvp``, as
+:func:`jacfwd_shared` does), the largest error of any tangent too (CVODES' ``errconS``): one step
+sequence shared by every lane, so the states stay unbatched. Without the axis (plain
+``jax.jvp`` or ``jax.jacfwd``) the states alone control the steps. Uncontrolled sensitivities can
+go unstable where the states are accurate (benchmarks/RESULTS.md, "Sensitivity error control").
 
 The Jacobian is that of the sensitivity equations integrated on the states' step
 sequence, which differs from the derivative of the discrete solution by O(tolerance).
@@ -37,6 +43,31 @@ MIN_STEP_RELATIVE = 1e-12
 """A step shorter than this times max(1, |t|) is a failed solve (the controller has collapsed)."""
 
 VectorField = Callable[[jnp.ndarray, jnp.ndarray, Any], jnp.ndarray]
+TANGENT_AXIS = "fused_tangents"
+"""The vmap axis name under which tangent lanes share one error-controlled step sequence."""
+
+
+def jacfwd_shared(f: Callable, has_aux: bool = False) -> Callable:
+    """``jax.jacfwd(f, has_aux=has_aux)`` in the first argument (an array), with its tangent
+    lanes on :data:`TANGENT_AXIS`: fused solves inside control the error of every tangent."""
+
+    def jac(x, *args):
+        def push(v):
+            return jax.jvp(lambda x_: f(x_, *args), (x,), (v,), has_aux=has_aux)
+
+        basis = jnp.eye(x.size, dtype=x.dtype).reshape((x.size,) + x.shape)
+        out = jax.vmap(push, axis_name=TANGENT_AXIS, out_axes=(None, -1, None) if has_aux else (None, -1))(basis)
+        return (out[1], out[2]) if has_aux else out[1]
+
+    return jac
+
+
+def _largest_over_tangents(norm: jnp.ndarray) -> jnp.ndarray | None:
+    """The largest of ``norm`` over the lanes of :data:`TANGENT_AXIS`; None outside that axis."""
+    try:
+        return jax.lax.pmax(norm, TANGENT_AXIS)
+    except NameError:
+        return None
 
 
 def erk_solve(
@@ -158,7 +189,7 @@ class _Stepper:
 
     # ------------------------------------------------------------------ step
     def _step(self, f, args, split, t, y, yd, h, k1, kd1, t_last):
-        """One attempted step: new states, tangents, error estimate and last stage."""
+        """One attempted step: new states, tangents, error estimates (states, tangents) and last stage."""
         del args, split
         tangents = yd is not None
         ks, kds = [k1], [kd1]
@@ -176,7 +207,8 @@ class _Stepper:
             y_new = y + h * _combine(self.b_sol, ks)
             yd_new = yd + h * _combine(self.b_sol, kds) if tangents else None
         err = h * _combine(self.b_err, ks)
-        return y_new, yd_new, err, ks[-1], kds[-1]
+        err_d = h * _combine(self.b_err, kds) if tangents else None
+        return y_new, yd_new, (err, err_d), ks[-1], kds[-1]
 
     # ------------------------------------------------------------------- run
     def run(self, y0, yd0, args, split, ts, jumps, t0):
@@ -206,8 +238,11 @@ class _Stepper:
             to_jump = t_end == next_jump
             t_last = jnp.where(to_jump, jnp.nextafter(t_end, -jnp.inf), t_end)
             h_used = t_end - t
-            y_new, yd_new, err, k_last, kd_last = self._step(f, args, split, t, y, yd, h_used, k1, kd1, t_last)
+            y_new, yd_new, (err, err_d), k_last, kd_last = self._step(f, args, split, t, y, yd, h_used, k1, kd1, t_last)
             norm = self._norm(err, y, y_new)
+            if tangents:
+                norm_d = _largest_over_tangents(self._norm(err_d, yd, yd_new))
+                norm = norm if norm_d is None else jnp.maximum(norm, norm_d)
             finite = jnp.isfinite(norm) & jnp.all(jnp.isfinite(y_new))
             accept = finite & (norm <= 1.0)
             factor = jnp.where(norm > 0, SAFETY * norm ** (-self.exponent), FACTOR_MAX)
@@ -270,9 +305,9 @@ class _RosenbrockStepper(_Stepper):
 
         if not tangents:
             y_new, err = attempt(y, None)
-            return y_new, None, err, None, None
-        (y_new, err), (yd_new, _) = jax.jvp(attempt, (y, _moving_values(split)), (yd, split[3]))
-        return y_new, yd_new, err, None, None
+            return y_new, None, (err, None), None, None
+        (y_new, err), (yd_new, err_d) = jax.jvp(attempt, (y, _moving_values(split)), (yd, split[3]))
+        return y_new, yd_new, (err, err_d), None, None
 
 
 def _moving_values(split) -> tuple:

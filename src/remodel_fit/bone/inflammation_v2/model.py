@@ -9,6 +9,8 @@ its reference, no drug). Equations and sources: docs/model.md, "bone_inflammatio
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jax.numpy as jnp
 
 from ...model.base import Input, Model, Observable, Params
@@ -37,8 +39,11 @@ OBSERVABLES: tuple[Observable, ...] = tuple(
         Observable(f"bmd_{s}", "g/cm2", f"{SITE_TEXT[s]} BMD (DXA)", scale_parameter=f"bmd_{s}0"),
         Observable(f"bmd_{s}_rel", "1", f"{SITE_TEXT[s]} BMD {inflammation.REL}"),
     )
-) + inflammation.serum_observables("ctx0 ((OCa/OCa0)^q_ctx + b_ctx)/(1 + b_ctx)", "p1np0 formation^q_p1np",
-                                   "bsap0 formation^q_bsap") + (
+) + tuple(
+    replace(o, scale_parameter=f"{o.name}_scale") if o.name in ("ctx_rel", "p1np_rel", "bsap_rel") else o
+    for o in inflammation.serum_observables("ctx0 ((OCa/OCa0)^q_ctx + b_ctx)/(1 + b_ctx)", "p1np0 formation^q_p1np",
+                                            "bsap0 formation^q_bsap")
+) + (
     Observable("resorption_rel", "1", "resorption flux OCa/OCa0"),
     Observable("formation_rel", "1", "matrix formation flux (the formation state)"),
 )
@@ -105,8 +110,8 @@ def _observe(t, y, y0, p: Params, inputs) -> dict[str, jnp.ndarray]:
         rel = y[I_V[site]] * y[I_MU[site]] / (y0[I_V[site]] * y0[I_MU[site]])
         out[f"bmd_{site}"], out[f"bmd_{site}_rel"] = p[f"bmd_{site}0"] * rel, rel
     return {
-        **out, "ctx": p["ctx0"] * ctx, "ctx_rel": ctx, "p1np": p["p1np0"] * p1np, "p1np_rel": p1np,
-        "bsap": p["bsap0"] * bsap, "bsap_rel": bsap, "rankl": rankl, "opg": opg, "opg_rankl": opg / rankl,
+        **out, "ctx": p["ctx0"] * ctx, "ctx_rel": p["ctx_rel_scale"] * ctx, "p1np": p["p1np0"] * p1np,
+        "p1np_rel": p["p1np_rel_scale"] * p1np, "bsap": p["bsap0"] * bsap, "bsap_rel": p["bsap_rel_scale"] * bsap, "rankl": rankl, "opg": opg, "opg_rankl": opg / rankl,
         "denosumab": y[I_DMAB] / NG_PER_ML_TO_PM, "resorption_rel": resorption, "formation_rel": formation,
     }
 

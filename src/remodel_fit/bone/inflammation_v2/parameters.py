@@ -104,6 +104,11 @@ MARKERS: tuple[Parameter, ...] = (
        "CTX_rel = (R^q_ctx + b_ctx)/(1 + b_ctx)", FIT, "calibrated", "marker", positive=False, upper=1.0),
     _p("k_form", 0.01671593340087067, "1/d", "rate at which matrix formation follows OBa/OBa0 (formation period "
        "~1/k_form; also the formation-marker lag)", FIT, "calibrated", "marker"),
+) + tuple(
+    _p(f"{m}_rel_scale", 1.0, "1", f"an arm's {m.upper()} relative to baseline over the model's (1: the population; "
+       "between-arm log-sd as a random effect of a fit: assay, population and pretreatment differences between studies)",
+       "assumed", "assumed", "marker")
+    for m in ("ctx", "p1np", "bsap")
 ) + _reuse(inflammation.PARAMETERS, "ctx0", "p1np0", "bsap0", "rankl0", "opg0")
 
 SITES: tuple[str, ...] = ("ls", "th", "fn")
