@@ -6,8 +6,8 @@ loop; docs/architecture.md), and the fused engine has no reverse mode at all. Co
 Jacobian of the predictions with respect to the few differentiated parameters by forward mode
 (``jax.jacfwd`` through a ``ForwardMode`` or fused solve) and handing it to reverse mode
 through ``jax.custom_vjp`` works under ``pmap``, and for few parameters costs about as much as
-reverse mode. The Jacobian's tangent lanes share the fused engine's error control
-(:func:`~.fused.jacfwd_shared`).
+reverse mode. With ``sensitivity_control`` the Jacobian's tangent lanes share the fused
+engine's error control (:func:`~.fused.jacfwd_shared`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def forward_subject_solver(
     """
     cfg = dataclasses.replace(config, adjoint="forward")
     names = tuple(names)
+    jacobian = jacfwd_shared if config.sensitivity_control else jax.jacfwd
 
     def solve(theta, inputs, times):
         p = {**base, **{n: theta[i] for i, n in enumerate(names)}}
@@ -53,7 +54,7 @@ def forward_subject_solver(
         return solve(theta, inputs, times)
 
     def fwd(theta, inputs, times):
-        jac, out = jacfwd_shared(with_aux, has_aux=True)(theta, inputs, times)
+        jac, out = jacobian(with_aux, has_aux=True)(theta, inputs, times)
         jac = jnp.where(jnp.isfinite(jac), jac, 0.0)
         return out, (jac, inputs, times)
 

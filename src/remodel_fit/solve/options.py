@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from ..errors import ModelError
+from ..validation import Flag
 
 SolverName = Literal["tsit5", "dopri5", "dopri8", "kvaerno3", "kvaerno4", "kvaerno5", "rodas4", "rodas4p"]
 AdjointName = Literal["recursive", "forward", "direct"]
@@ -46,6 +47,12 @@ class SolverConfig:
         "(tsit5, dopri5, dopri8) and of the Rosenbrock solvers (rodas4, rodas4p; stiff fields); steps end on the "
         "save times and input jumps; derivatives by the forward sensitivity equations, forward mode only. Fits "
         "that differentiate in forward mode use fused unless the engine is set",
+    )
+    sensitivity_control: Flag = Field(
+        True,
+        description="fused engine, forward-mode fits: the sensitivities' error controls the step size too (CVODES' "
+        "errconS; one step sequence for every tangent). false: the states alone, cheaper, but the sensitivities can go "
+        "unstable where the states are accurate (benchmarks/RESULTS.md, 'Sensitivity error control')",
     )
 
     def __post_init__(self) -> None:
