@@ -135,6 +135,27 @@ def test_opg_arm_moves_opg_and_free_rankl_in_proportion():
 
 
 # ------------------------------------------------------------------------------- denosumab
+def test_denosumab_decoy_is_hyperbolic_at_hill_one_and_an_emax_curve_otherwise():
+    p = M.defaults()
+    kA, csat = p["dmab_kA"], p["dmab_csat"]
+    c = jnp.array([0.0, 1.0, float(csat), 1e3, 6e4])
+    assert float(p["dmab_hill"]) == 1.0
+    np.testing.assert_allclose(signals.denosumab_decoy(c, p), kA * c / (1.0 + c / csat), rtol=1e-14, atol=0.0)
+    steep = {**p, "dmab_hill": jnp.asarray(3.0)}
+    decoy = np.asarray(signals.denosumab_decoy(c, steep))
+    assert decoy[0] == 0.0
+    np.testing.assert_allclose(decoy[2], 0.5 * kA * csat, rtol=1e-12)        # half of the maximum at csat
+    np.testing.assert_allclose(decoy[1], kA * csat * (1.0 / csat) ** 3 / (1.0 + (1.0 / csat) ** 3), rtol=1e-12)
+    # derivatives in the exponent and the concentration stay finite with no drug, and equal central differences
+    def at(h, conc):
+        return signals.denosumab_decoy(conc, {**p, "dmab_hill": h})
+    for conc in (0.0, 30.0, 300.0):
+        g = jax.grad(at, argnums=(0, 1))(jnp.asarray(2.0), jnp.asarray(conc))
+        assert all(np.isfinite(float(v)) for v in g)
+        eps = 1e-6
+        np.testing.assert_allclose(g[0], (at(2.0 + eps, conc) - at(2.0 - eps, conc)) / (2 * eps), rtol=1e-6, atol=1e-9)
+
+
 def test_denosumab_suppresses_ctx_deeply_and_for_the_whole_interval(denosumab):
     ctx = denosumab["ctx_rel"]
     for day in (14, 28, 42, 56):  # weeks 2-8

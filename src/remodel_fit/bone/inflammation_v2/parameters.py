@@ -84,10 +84,13 @@ DRUGS: tuple[Parameter, ...] = (
        "denosumab target-mediated elimination capacity (2672 ng/kg/d / 77.9 mL/kg)", MAR, "published", "drug"),
     _p("dmab_km", 411.0 * NG_PER_ML_TO_PM, "pM", "denosumab target-mediated elimination half-saturation (411 ng/mL)",
        MAR, "published", "drug"),
-    _p("dmab_kA", 1.310692844013448, "1/pM", "RANKL decoy binding of serum denosumab in bone at low concentration",
+    _p("dmab_kA", 1.310692844013448, "1/pM", "RANKL decoy binding of serum denosumab in bone (at low concentration when dmab_hill = 1)",
        f"{FIT}; Martinez-Reina & Pivonka: chi K_den = 4e-3/pM", "calibrated", "drug"),
     _p("dmab_csat", 69.00753490452384, "pM", "serum denosumab above which its decoy effect in bone saturates "
-       "(limited bone access): decoy = kA C/(1 + C/csat)", FIT, "calibrated", "drug"),
+       "(limited bone access): decoy = kA csat x^h/(1 + x^h), x = C/csat", FIT, "calibrated", "drug"),
+    _p("dmab_hill", 1.0, "1", "Hill exponent of the decoy's saturation in serum denosumab (1: kA C/(1 + C/csat); "
+       "larger: a decoy that holds near its maximum, then falls off over a narrower range of C)",
+       "assumed (1: the hyperbolic form); calibrated by config/clinical_v2.yaml's posterior", "assumed", "drug", lower=0.1),
     _p("teri_ka", 24.0 * LN2, "1/d", "teriparatide SC absorption rate (SC half-life ~1 h)", TERI, "published", "drug"),
     _p("teri_ke", 24.0 * 60.0 / 5.0 * LN2, "1/d", "teriparatide elimination rate (IV half-life ~5 min)", TERI,
        "published", "drug"),

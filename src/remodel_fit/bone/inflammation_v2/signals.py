@@ -113,6 +113,16 @@ def baseline_factors(p: Params) -> dict[str, jnp.ndarray]:
     return {"rankl": one, "opg": rep, "ob": one, "ocp": one, "obu_pth": one, "oba_pth": one, "ocp_pth": one}
 
 
+def denosumab_decoy(dmab, p: Params) -> jnp.ndarray:
+    """RANKL decoy of serum denosumab in bone: kA csat x^h/(1 + x^h), x = C/csat (h = 1: kA C/(1 + C/csat)).
+
+    x^h is exp(h log x) where x > 0 and 0 at x = 0, so its derivatives stay finite at no drug."""
+    x = dmab / p["dmab_csat"]
+    positive = x > 0.0
+    xh = jnp.where(positive, jnp.exp(p["dmab_hill"] * jnp.log(jnp.where(positive, x, 1.0))), 0.0)
+    return p["dmab_kA"] * p["dmab_csat"] * xh / (1.0 + xh)
+
+
 def rankl_opg(OBp, OBa, dmab, p: Params, fac: Mapping) -> dict[str, jnp.ndarray]:
     """OPG, total and free RANKL and the RANKL-RANK activation pi_RANKL of precursor differentiation.
 
@@ -123,7 +133,7 @@ def rankl_opg(OBp, OBa, dmab, p: Params, fac: Mapping) -> dict[str, jnp.ndarray]
     act0 = pth_functions(p)[0](pth_baseline(p))
     capacity = p["R_RANKL"] * OBp * act0
     total = fac["rankl"] * p["beta_RANKL"] * capacity / (p["beta_RANKL"] + p["Dt_RANKL"] * capacity)
-    decoy = p["dmab_kA"] * dmab / (1.0 + dmab / p["dmab_csat"])
+    decoy = denosumab_decoy(dmab, p)
     free = total / (1.0 + p["K_A1"] * opg + p["K_A2"] * p["RANK"] + decoy)
     occupancy = p["K_A2"] * p["RANK"] * free
     return {"OPG": opg, "RANKL_total": total, "RANKL": free, "pi_RANKL": occupancy / (occupancy + p["K_D8"])}
