@@ -1,13 +1,15 @@
 """Sensitivity error control in the fused engine: the v2 clinical potential with and without it.
 
 The potential of ``config/clinical_v2.yaml`` (its calibration arms, priors, solver) at points drawn
-from the prior (seeded; the prior median first): for each side, ``solver.sensitivity_control``
-false (the states alone set the steps) and true (the tangents too, CVODES' errconS), the median
-time of one value and gradient, and how far the gradient's directional derivative along a random
-unit direction is from central differences of the value (steps 1e-3 and 1e-5; the value itself is
-smooth to ~1e-7). Both sides are compiled before either is timed and then timed alternately.
+from the prior (seeded; the prior median first) and, with ``--idata``, at posterior draws of a
+fit of it: for each side, ``solver.sensitivity_control`` false (the states alone set the steps) or
+true (the tangents too, CVODES' errconS) with the tangents' tolerance at 1, 10 and 100 times the
+states' (``solver.sensitivity_tolerance``), the median time of one value and gradient, and how far
+the gradient's directional derivative along a random unit direction is from central differences
+of the value (steps 1e-3 and 1e-5; the value itself is smooth to ~1e-7). Every side is compiled
+before any is timed, and the sides are timed in turn at each point.
 
-    .venv/bin/python benchmarks/bench_sensitivity.py [--points 4] [--repeats 5]
+    .venv/bin/python benchmarks/bench_sensitivity.py [--points 4] [--repeats 5] [--idata results/fit/clinical_v2/idata.nc]
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ remodel_fit.configure()  # float64 and the JAX switches, before any JAX work
 
 import jax
 import numpy as np
+import xarray as xr
 from jax.flatten_util import ravel_pytree
 from numpyro.infer import init_to_median, init_to_sample
-from numpyro.infer.util import initialize_model
+from numpyro.infer.util import initialize_model, unconstrain_fn
 
 from remodel_fit.data.build import dataset_from_frames
 from remodel_fit.data.clinical import read_clinical_arms
@@ -40,10 +43,17 @@ CONFIG = ROOT / "config" / "clinical_v2.yaml"
 FIT = "clinical_v2"
 
 
-def potential(settings, control: bool, data, key):
-    """``(value_and_grad, x0, unravel)`` of the fit's potential with ``sensitivity_control=control``."""
+SIDES = {"states": (False, 1.0), "sensitivities 1x": (True, 1.0), "sensitivities 10x": (True, 10.0),
+         "sensitivities 100x": (True, 100.0)}
+"""Side name: (``sensitivity_control``, ``sensitivity_tolerance``)."""
+
+
+def potential(settings, control: bool, loosen: float, data, key):
+    """``(value_and_grad, fit model, x0, unravel)`` of the fit's potential with ``sensitivity_control=control``
+    and ``sensitivity_tolerance=loosen``."""
     options = settings.fit_options(FIT)
-    options = dataclasses.replace(options, solver=dataclasses.replace(options.solver, sensitivity_control=control))
+    solver = dataclasses.replace(options.solver, sensitivity_control=control, sensitivity_tolerance=loosen)
+    options = dataclasses.replace(options, solver=solver)
     fm = FitModel(settings.fit_model(FIT), data, options)
     info = initialize_model(key, fm, model_kwargs={"y": np.asarray(data.values)}, init_strategy=init_to_median(num_samples=15))
     flat, unravel = ravel_pytree(info.param_info.z)
@@ -60,10 +70,31 @@ def prior_points(fm, n: int, key) -> list[np.ndarray]:
     return points
 
 
+def posterior_points(fm, path: Path, n: int, key) -> list[np.ndarray]:
+    """``n`` draws of the fit in ``path`` spread evenly over its chains and draws, unconstrained and flattened."""
+    posterior = xr.open_datatree(path)["posterior"]
+    y = np.asarray(fm.data.values)
+    sites = initialize_model(key, fm, model_kwargs={"y": y}, init_strategy=init_to_median(num_samples=15)).param_info.z
+    missing = sorted(set(sites) - set(posterior.data_vars))
+    if missing:
+        raise SystemExit(f"{path}: the posterior lacks the fit's sample sites {missing}")
+    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+    per_chain = -(-n // n_chain)
+    points = []
+    for j in range(n):
+        chain, draw = j % n_chain, (2 * (j // n_chain) + 1) * n_draw // (2 * per_chain)
+        params = {name: np.asarray(posterior[name].values[chain, draw]) for name in sites}
+        z = unconstrain_fn(fm, (), {"y": y}, params)
+        points.append(np.asarray(ravel_pytree({name: z[name] for name in sites})[0]))
+    return points
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--idata", type=Path, help="a fit of config/clinical_v2.yaml: its posterior draws are points too")
+    parser.add_argument("--posterior-points", type=int, default=4)
     args = parser.parse_args()
     head = header(command_line())
     settings = load_settings(CONFIG)
@@ -72,13 +103,16 @@ def main() -> None:
                                     drugs=settings.data.clinical_drugs)
     data = dataset_from_frames(meas, cond, model)
     key = jax.random.PRNGKey(settings.seed)
-    sides = {name: potential(settings, control, data, key) for name, control in (("states", False), ("states+sensitivities", True))}
-    points = prior_points(sides["states"][1], args.points, jax.random.fold_in(key, 1))
+    sides = {name: potential(settings, control, loosen, data, key) for name, (control, loosen) in SIDES.items()}
+    fm = sides["states"][1]
+    points = [("prior", x) for x in prior_points(fm, args.points, jax.random.fold_in(key, 1))]
+    if args.idata is not None:
+        points += [("posterior", x) for x in posterior_points(fm, args.idata, args.posterior_points, key)]
     rng = np.random.default_rng(settings.seed)
-    for vg, *_ in sides.values():  # compile both before timing either
-        jax.block_until_ready(vg(points[0]))
+    for vg, *_ in sides.values():  # compile every side before timing any
+        jax.block_until_ready(vg(points[0][1]))
     rows = []
-    for i, x in enumerate(points):
+    for i, (where, x) in enumerate(points):
         d = rng.normal(size=x.size)
         d /= np.linalg.norm(d)
         for name, (vg, *_) in sides.items():
@@ -86,13 +120,13 @@ def main() -> None:
             directional = float(np.asarray(grad) @ d)
             fd = {h: (float(vg(x + h * d)[0]) - float(vg(x - h * d)[0])) / (2 * h) for h in (1e-3, 1e-5)}
             ms = 1e3 * median_time(lambda: vg(x), repeats=args.repeats, warmup=1)
-            rows.append((i, name, float(value), directional, fd[1e-3], fd[1e-5], ms))
+            rows.append((f"{i} ({where})", name, float(value), directional, fd[1e-3], fd[1e-5], ms))
     lines = ["| point | steps set by | potential | grad . d | central diff h=1e-3 | h=1e-5 | ms per value+grad |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {i} | {n} | {v:.4f} | {g:.5g} | {a:.5g} | {b:.5g} | {ms:.1f} |" for i, n, v, g, a, b, ms in rows]
     by_side = {n: np.median([r[6] for r in rows if r[1] == n]) for n in sides}
-    lines.append(f"\nmedian ms per value+grad: states {by_side['states']:.1f}, states+sensitivities "
-                 f"{by_side['states+sensitivities']:.1f} (ratio {by_side['states+sensitivities'] / by_side['states']:.2f})")
+    lines.append("\nmedian ms per value+grad: " + ", ".join(
+        f"{n} {ms:.1f} ({ms / by_side['states']:.2f}x states)" for n, ms in by_side.items()))
     publish("sensitivity_control.md", head + "\n" + "\n".join(lines) + "\n")
 
 

@@ -80,7 +80,8 @@ class FusedBackend:
 
     def integrate(self, field, z0, args, times, jumps, t0, t1, config: SolverConfig) -> Integration:
         solver = SOLVERS[config.solver]()
-        tolerances = dict(rtol=config.rtol, atol=config.atol, max_steps=config.max_steps)
+        tolerances = dict(rtol=config.rtol, atol=config.atol, max_steps=config.max_steps,
+                          tangent_tolerance=config.sensitivity_tolerance)
         if isinstance(solver, Rodas4):
             zs, status = rosenbrock_solve(field, solver.tableau, z0, args, times, jumps, t0, **tolerances)
         else:

@@ -17,8 +17,9 @@ wrap a ``jacfwd`` in a custom VJP, as :mod:`remodel_fit.solve.forward` does.
 Step sizes control the states' error and, when the tangents are batched over the named axis
 :data:`TANGENT_AXIS` (``jax.vmap(..., axis_name=TANGENT_AXIS)`` of a ``jvp``, as
 :func:`jacfwd_shared` does), the largest error of any tangent too (CVODES' ``errconS``): one step
-sequence shared by every lane, so the states stay unbatched. Without the axis (plain
-``jax.jvp`` or ``jax.jacfwd``) the states alone control the steps. Uncontrolled sensitivities can
+sequence shared by every lane, so the states stay unbatched; ``tangent_tolerance`` loosens the
+tangents' tolerance to that multiple of the states'. Without the axis (plain ``jax.jvp`` or
+``jax.jacfwd``) the states alone control the steps. Uncontrolled sensitivities can
 go unstable where the states are accurate (benchmarks/RESULTS.md, "Sensitivity error control").
 
 The Jacobian is that of the sensitivity equations integrated on the states' step
@@ -83,15 +84,17 @@ def erk_solve(
     atol: float,
     max_steps: int,
     error_order: int,
+    tangent_tolerance: float = 1.0,
 ) -> tuple[jnp.ndarray, jnp.ndarray]:
     """States at the sorted save times ``ts`` (``(len(ts), n)``) and ``[ok, steps]`` (float).
 
     ``rhs(t, y, args)`` is the vector field; ``jumps`` are times where it may be
     discontinuous (any order, values outside (t0, ts[-1]) ignored): steps end on them and
     the stage evaluated at a jump's end sees the left limit. Differentiable in ``y0`` and
-    ``args`` by forward mode (see the module docstring).
+    ``args`` by forward mode (see the module docstring); with the tangents on
+    :data:`TANGENT_AXIS` their error is held to ``tangent_tolerance`` times ``rtol`` and ``atol``.
     """
-    stepper = _Stepper(rhs, tableau, rtol, atol, max_steps, error_order)
+    stepper = _Stepper(rhs, tableau, rtol, atol, max_steps, error_order, tangent_tolerance)
     return _solve_with(stepper, y0, args, ts, jumps, t0)
 
 
@@ -107,6 +110,7 @@ def rosenbrock_solve(
     rtol: float,
     atol: float,
     max_steps: int,
+    tangent_tolerance: float = 1.0,
 ) -> tuple[jnp.ndarray, jnp.ndarray]:
     """:func:`erk_solve` with a 6-stage Rodas method (:mod:`.rodas`): L-stable, for stiff fields.
 
@@ -116,7 +120,7 @@ def rosenbrock_solve(
     of that joint system: the factorisation of the states is reused, and the Jacobian's own
     change along a tangent enters each stage as a second directional derivative of the field.
     """
-    stepper = _RosenbrockStepper(rhs, tableau, rtol, atol, max_steps)
+    stepper = _RosenbrockStepper(rhs, tableau, rtol, atol, max_steps, tangent_tolerance)
     return _solve_with(stepper, y0, args, ts, jumps, t0)
 
 
@@ -152,8 +156,9 @@ class _Stepper:
     reuses_stages = True
     """The step's first stage is the last one of the step before (FSAL), carried by the loop."""
 
-    def __init__(self, rhs, tableau, rtol, atol, max_steps, error_order):
+    def __init__(self, rhs, tableau, rtol, atol, max_steps, error_order, tangent_tolerance=1.0):
         self.rhs, self.rtol, self.atol, self.max_steps = rhs, float(rtol), float(atol), int(max_steps)
+        self.tangent_tolerance = float(tangent_tolerance)
         self.c = [0.0] + [float(x) for x in np.asarray(tableau.c)]
         self.a = [[float(x) for x in np.asarray(row)] for row in tableau.a_lower]
         self.b_sol = [float(x) for x in np.asarray(tableau.b_sol)]
@@ -170,8 +175,8 @@ class _Stepper:
         values = _moving_values(split)
         return lambda t, y, yd: jax.jvp(lambda y_, v_: self.rhs(t, y_, _with_moving(split, v_)), (y, values), (yd, dots))
 
-    def _norm(self, err, y, y_new):
-        scale = self.atol + self.rtol * jnp.maximum(jnp.abs(y), jnp.abs(y_new))
+    def _norm(self, err, y, y_new, loosen=1.0):
+        scale = loosen * (self.atol + self.rtol * jnp.maximum(jnp.abs(y), jnp.abs(y_new)))
         return jnp.sqrt(jnp.mean(jnp.square(err / scale)))
 
     def _initial_step(self, f, t0, y0, k0, t1):
@@ -241,7 +246,7 @@ class _Stepper:
             y_new, yd_new, (err, err_d), k_last, kd_last = self._step(f, args, split, t, y, yd, h_used, k1, kd1, t_last)
             norm = self._norm(err, y, y_new)
             if tangents:
-                norm_d = _largest_over_tangents(self._norm(err_d, yd, yd_new))
+                norm_d = _largest_over_tangents(self._norm(err_d, yd, yd_new, self.tangent_tolerance))
                 norm = norm if norm_d is None else jnp.maximum(norm, norm_d)
             finite = jnp.isfinite(norm) & jnp.all(jnp.isfinite(y_new))
             accept = finite & (norm <= 1.0)
@@ -272,8 +277,9 @@ class _RosenbrockStepper(_Stepper):
 
     reuses_stages = False
 
-    def __init__(self, rhs, tableau: RosenbrockTableau, rtol, atol, max_steps):
+    def __init__(self, rhs, tableau: RosenbrockTableau, rtol, atol, max_steps, tangent_tolerance=1.0):
         self.rhs, self.rtol, self.atol, self.max_steps = rhs, float(rtol), float(atol), int(max_steps)
+        self.tangent_tolerance = float(tangent_tolerance)
         self.tableau = tableau
         self.fsal, self.ssal = False, False
         self.exponent = 1.0 / 4.0  # the embedded error k6 is O(h^4)

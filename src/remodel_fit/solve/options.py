@@ -54,6 +54,15 @@ class SolverConfig:
         "errconS; one step sequence for every tangent). false: the states alone, cheaper, but the sensitivities can go "
         "unstable where the states are accurate (benchmarks/RESULTS.md, 'Sensitivity error control')",
     )
+    sensitivity_tolerance: float = Field(
+        1.0,
+        ge=1.0,
+        le=1e6,
+        description="with sensitivity_control: the sensitivities' rtol and atol as multiples of the states' (CVODES "
+        "sets them apart too). Larger: fewer steps and a coarser gradient, which costs NUTS acceptance, not "
+        "correctness (leapfrog stays reversible and volume-preserving under any deterministic force); a blow-up is "
+        "still caught",
+    )
 
     def __post_init__(self) -> None:
         if self.engine == "fused" and self.solver not in FUSED_SOLVERS:
