@@ -70,11 +70,11 @@ def prior_points(fm, n: int, key) -> list[np.ndarray]:
     return points
 
 
-def posterior_points(fm, path: Path, n: int, key) -> list[np.ndarray]:
-    """``n`` draws of the fit in ``path`` spread evenly over its chains and draws, unconstrained and flattened."""
+def posterior_points(fm, sites, path: Path, n: int) -> list[np.ndarray]:
+    """``n`` draws of the fit in ``path`` spread evenly over its chains and draws, unconstrained and flattened
+    in the order of ``sites`` (the potential's unconstrained sample sites)."""
     posterior = xr.open_datatree(path)["posterior"]
     y = np.asarray(fm.data.values)
-    sites = initialize_model(key, fm, model_kwargs={"y": y}, init_strategy=init_to_median(num_samples=15)).param_info.z
     missing = sorted(set(sites) - set(posterior.data_vars))
     if missing:
         raise SystemExit(f"{path}: the posterior lacks the fit's sample sites {missing}")
@@ -104,10 +104,10 @@ def main() -> None:
     data = dataset_from_frames(meas, cond, model)
     key = jax.random.PRNGKey(settings.seed)
     sides = {name: potential(settings, control, loosen, data, key) for name, (control, loosen) in SIDES.items()}
-    fm = sides["states"][1]
+    _, fm, x0, unravel = sides["states"]
     points = [("prior", x) for x in prior_points(fm, args.points, jax.random.fold_in(key, 1))]
     if args.idata is not None:
-        points += [("posterior", x) for x in posterior_points(fm, args.idata, args.posterior_points, key)]
+        points += [("posterior", x) for x in posterior_points(fm, unravel(x0), args.idata, args.posterior_points)]
     rng = np.random.default_rng(settings.seed)
     for vg, *_ in sides.values():  # compile every side before timing any
         jax.block_until_ready(vg(points[0][1]))

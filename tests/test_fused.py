@@ -78,27 +78,41 @@ def test_sensitivities_match_central_differences(reference, solver, jacobian):
     assert np.max(np.abs(jac - fd) / scale) < 1e-3
 
 
+LOGISTIC_TS = jnp.linspace(0.0, 30.0, 31)
+LOGISTIC_THETA = jnp.array([0.5, 2.0])  # growth rate r, capacity k; y(0) = 0.01
+LOGISTIC_RTOL = 1e-6
+
+
+def logistic(theta, tangent_tolerance=1.0):
+    """Logistic growth by fused Tsit5 at :data:`LOGISTIC_RTOL`: (y at the save times, (y, [ok, steps]))."""
+    ys, status = erk_solve(lambda t, y, a: a[0] * y * (1.0 - y / a[1]), diffrax.Tsit5().tableau, jnp.array([0.01]),
+                           theta, LOGISTIC_TS, jnp.array([100.0]), 0.0, rtol=LOGISTIC_RTOL, atol=1e-9, max_steps=4096,
+                           error_order=5, tangent_tolerance=tangent_tolerance)
+    return ys[:, 0], (ys[:, 0], status)
+
+
+def logistic_exact():
+    """The exact logistic solution at :data:`LOGISTIC_THETA` and its Jacobian in (r, k)."""
+    (r, k), y0, t = np.asarray(LOGISTIC_THETA), 0.01, np.asarray(LOGISTIC_TS)
+    e = np.exp(r * t)
+    den = k + y0 * (e - 1.0)
+    jac = np.stack([k * y0 * t * e * (k - y0) / den**2, y0 * e * y0 * (e - 1.0) / den**2], axis=-1)
+    return k * y0 * e / den, jac
+
+
+def jacobian_error(jac, exact) -> float:
+    return float(np.max(np.abs(np.asarray(jac) - exact) / (np.abs(exact) + 1e-6)))
+
+
 def test_sensitivity_error_control_on_the_shared_tangent_axis():
     """Logistic growth, exact sensitivities: with its tangent lanes on the named axis the Jacobian
     is as accurate as the tolerance asks (the states alone leave it 17x off at rtol 1e-6), with
     one step sequence (the states unbatched and as accurate as without)."""
-    ts = jnp.linspace(0.0, 30.0, 31)
-    rtol = 1e-6
-
-    def f(theta):
-        ys, status = erk_solve(lambda t, y, a: a[0] * y * (1.0 - y / a[1]), diffrax.Tsit5().tableau, jnp.array([0.01]),
-                               theta, ts, jnp.array([100.0]), 0.0, rtol=rtol, atol=1e-9, max_steps=4096, error_order=5)
-        return ys[:, 0], (ys[:, 0], status)
-
-    r, k, y0, t = 0.5, 2.0, 0.01, np.asarray(ts)
-    e = np.exp(r * t)
-    den = k + y0 * (e - 1.0)
-    exact_y = k * y0 * e / den
-    exact = np.stack([k * y0 * t * e * (k - y0) / den**2, y0 * e * y0 * (e - 1.0) / den**2], axis=-1)
-    theta = jnp.array([r, k])
+    rtol, theta = LOGISTIC_RTOL, LOGISTIC_THETA
+    exact_y, exact = logistic_exact()
     (plain, (_, plain_status)), (shared, (y, shared_status)) = (
-        jax.jacfwd(f, has_aux=True)(theta), jax.jit(jacfwd_shared(f, has_aux=True))(theta))
-    error = lambda jac: np.max(np.abs(np.asarray(jac) - exact) / (np.abs(exact) + 1e-6))  # noqa: E731
+        jax.jacfwd(logistic, has_aux=True)(theta), jax.jit(jacfwd_shared(logistic, has_aux=True))(theta))
+    error = lambda jac: jacobian_error(jac, exact)  # noqa: E731
     assert error(shared) < 2 * rtol < error(plain) / 5
     assert np.max(np.abs(np.asarray(y) - exact_y) / exact_y) < rtol
     assert shared_status[0] == 1.0 and shared_status[1] > plain_status[1]  # more steps: the tangents ask for them
@@ -108,27 +122,15 @@ def test_a_looser_tangent_tolerance_takes_fewer_steps_and_meets_its_own_toleranc
     """Logistic growth, exact sensitivities, rtol 1e-6: tangents held to 5x the states'
     tolerance are as accurate as that looser tolerance asks, in fewer steps than at 1x and more
     than with the states alone; the states stay within rtol."""
-    ts = jnp.linspace(0.0, 30.0, 31)
-    rtol = 1e-6
+    rtol, theta = LOGISTIC_RTOL, LOGISTIC_THETA
 
     def jacobian(loosen):
-        def f(theta):
-            ys, status = erk_solve(lambda t, y, a: a[0] * y * (1.0 - y / a[1]), diffrax.Tsit5().tableau,
-                                   jnp.array([0.01]), theta, ts, jnp.array([100.0]), 0.0, rtol=rtol, atol=1e-9,
-                                   max_steps=4096, error_order=5, tangent_tolerance=loosen)
-            return ys[:, 0], (ys[:, 0], status)
-        return jax.jit(jacfwd_shared(f, has_aux=True))(jnp.array([0.5, 2.0]))
+        return jax.jit(jacfwd_shared(lambda x: logistic(x, loosen), has_aux=True))(theta)
 
-    r, k, y0, t = 0.5, 2.0, 0.01, np.asarray(ts)
-    e = np.exp(r * t)
-    den = k + y0 * (e - 1.0)
-    exact_y = k * y0 * e / den
-    exact = np.stack([k * y0 * t * e * (k - y0) / den**2, y0 * e * y0 * (e - 1.0) / den**2], axis=-1)
-    error = lambda jac: np.max(np.abs(np.asarray(jac) - exact) / (np.abs(exact) + 1e-6))  # noqa: E731
+    exact_y, exact = logistic_exact()
+    error = lambda jac: jacobian_error(jac, exact)  # noqa: E731
     (tight, (_, tight_status)), (loose, (y, loose_status)) = jacobian(1.0), jacobian(5.0)
-    _, plain_status = erk_solve(lambda t, y, a: a[0] * y * (1.0 - y / a[1]), diffrax.Tsit5().tableau,
-                                jnp.array([0.01]), jnp.array([0.5, 2.0]), ts, jnp.array([100.0]), 0.0, rtol=rtol,
-                                atol=1e-9, max_steps=4096, error_order=5)
+    _, (_, plain_status) = logistic(theta)
     assert error(tight) < 2 * rtol < error(loose) < 2 * 5 * rtol
     assert np.max(np.abs(np.asarray(y) - exact_y) / exact_y) < rtol
     assert plain_status[1] < loose_status[1] < tight_status[1]
