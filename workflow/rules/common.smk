@@ -24,7 +24,7 @@ try:
 except ConfigError as err:
     sys.exit(f"remodel-fit workflow: error: {err}")
 
-SHARED_SECTIONS = ("seed", "model", "solver")
+SHARED_SECTIONS = ("seed", "model", "solver", "inflammation")
 
 # Threads Snakemake reserves for a JAX job (fit, sbc, gsa). Such a job uses two host devices
 # only while it samples or evaluates; its XLA compiles (most of a cold run) are single-threaded,

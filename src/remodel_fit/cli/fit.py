@@ -50,6 +50,8 @@ def _prepare(args: argparse.Namespace, config=None):
     from ..data.build import read_dataset
 
     model = config.fit_model(args.fit)
+    if config.fit.fits[args.fit].data.source == "inflammation" and args.measurements is None:
+        return config, options, model, inflammation_design(config, model).dataset
     tables = config.fit_tables(args.fit)
     meas = args.measurements or tables["measurements"]
     cond = args.conditions or tables.get("conditions")
@@ -58,6 +60,14 @@ def _prepare(args: argparse.Namespace, config=None):
     if per_group is not None:
         data = data.first_per_group(per_group)
     return config, options, model, data
+
+
+def inflammation_design(config, model):
+    """The meta-analysis design of the config's arm table (``inflammation`` section) for ``model``."""
+    from ..bone.mbma import read_design
+
+    s = config.inflammation
+    return read_design(s.arms, model, s.median_se_factor, s.run_in_days, s.treatment_ec50)
 
 
 def run(args: argparse.Namespace) -> int:

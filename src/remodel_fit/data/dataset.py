@@ -26,6 +26,10 @@ class Dataset:
     - ``subject_index``, ``time_index``, ``observable_index``: per measurement.
     - ``values``: measured values; ``sd``: given standard deviation or NaN.
     - ``inputs``: input name -> schedule whose arrays have a leading subject axis.
+    - ``ref_time_index`` (optional, per measurement): a value is the prediction at its time over the prediction
+      at this time index (-1: the prediction itself), e.g. a change from an arm's baseline after a run-in;
+      ``annual_years`` (optional): a value > 0 makes it an annual rate, 1 + (ratio - 1) / years.
+    - ``covariates``: name -> one value per subject (random-effect covariates).
     """
 
     subjects: tuple[str, ...]
@@ -38,6 +42,9 @@ class Dataset:
     values: np.ndarray
     sd: np.ndarray
     inputs: dict[str, LevelSchedule | DoseSchedule] = field(default_factory=dict)
+    ref_time_index: np.ndarray | None = None
+    annual_years: np.ndarray | None = None
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, measurements, conditions=None, model=None) -> Dataset:
@@ -70,6 +77,9 @@ class Dataset:
 
     def first_per_group(self, n: int) -> Dataset:
         """The first ``n`` subjects of each group (in table order), with their measurements."""
+        if self.ref_time_index is not None or self.covariates:
+            raise ValueError("first_per_group: a dataset with reference times or covariates (an arm-level "
+                             "meta-analysis) keeps every arm")
         keep, seen = [], {}
         for i, g in enumerate(self.groups):
             if seen.get(g, 0) < n:

@@ -35,7 +35,7 @@ from ..solve.batch import distinct_schedules, solve_subjects
 from ..solve.forward import forward_subject_solver, subject_thetas
 from ..solve.simulate import simulate
 from .marginal import ScaleEffectBlocks
-from .options import FitOptions, Prior, gradient_mode
+from .options import EffectDesign, FitOptions, Prior, gradient_mode
 from .priors import DEFAULT_NOISE, distribution
 
 FAILED_SOLVE_PENALTY = -1e8
@@ -104,7 +104,8 @@ class FitModel:
         self.gradient = gradient_mode(options.nuts, options.solver)
         self.scale_of = factorable_scales(model, self.base, data.observables)
         self.unit_scales = {s: jnp.asarray(1.0) for s in set(self.scale_of.values())}
-        self.dynamic = tuple(n for n in options.free if n not in self.unit_scales)
+        effects = tuple(n for n in options.random_effects if n not in options.free)
+        self.dynamic = tuple(n for n in (*options.free, *effects) if n not in self.unit_scales)
         self._forward = forward_subject_solver(model, self._solved(self.base), self.dynamic, data.observables, options.solver)
         dynamic_effects = set(options.random_effects) & set(self.dynamic)
         self.schedules = None if dynamic_effects else distinct_schedules(data.inputs, data.n_subjects)
@@ -114,6 +115,19 @@ class FitModel:
         self.marginal = tuple(
             p for p in options.random_effects if options.random_effects_method == "marginal" and p in self.unit_scales
         )
+        self.groups = tuple(dict.fromkeys(data.groups))
+        self.group_index = jnp.asarray([self.groups.index(g) for g in data.groups], dtype=jnp.int32)
+        self.designs = {n: options.effect_design.get(n, EffectDesign()) for n in options.random_effects}
+        for n, design in self.designs.items():
+            if n in self.marginal and (design.level != "subject" or design.covariates):
+                raise ConfigError(f"fit {options.name!r}: random effect {n!r} is integrated out (an observable "
+                                  "scale): it varies per subject and takes no covariates")
+            missing = [c for c in design.covariates if c not in data.covariates]
+            if missing:
+                raise ConfigError(f"fit {options.name!r}: covariate {missing[0]!r} of random effect {n!r} is not in "
+                                  f"the data (covariates: {', '.join(data.covariates) or 'none'})")
+        self.ref_index = None if data.ref_time_index is None else jnp.asarray(data.ref_time_index)
+        self.annual_years = None if data.annual_years is None else jnp.asarray(data.annual_years, dtype=jnp.float64)
         self.blocks = ScaleEffectBlocks.build(
             self.marginal, self.scale_of, data.observables, data.subject_index, data.observable_index, data.n_subjects
         )
@@ -145,10 +159,29 @@ class FitModel:
             if name in self.marginal:
                 omega[name] = sd
                 continue
+            varying[name] = numpyro.deterministic(f"{name}_subject", params[name] * jnp.exp(self._log_effect(name, sd)))
+        return params, varying, jnp.stack([omega[p] for p in self.marginal]) if self.marginal else jnp.zeros(0)
+
+    def _log_effect(self, name: str, sd: jnp.ndarray) -> jnp.ndarray:
+        """Per-subject log effect of a sampled random effect: sd z (per subject or per group) plus its covariates."""
+        design = self.designs[name]
+        if design.level == "group":
+            with numpyro.plate("group", len(self.groups)):
+                z = numpyro.sample(f"{name}_z", dist.Normal(0.0, 1.0))
+            eta = sd * z[self.group_index]
+        else:
             with numpyro.plate("subject", self.data.n_subjects):
                 z = numpyro.sample(f"{name}_z", dist.Normal(0.0, 1.0))
-            varying[name] = numpyro.deterministic(f"{name}_subject", params[name] * jnp.exp(sd * z))
-        return params, varying, jnp.stack([omega[p] for p in self.marginal]) if self.marginal else jnp.zeros(0)
+            eta = sd * z
+        for cov, scale in design.covariates.items():
+            beta = numpyro.sample(f"{name}_beta_{cov}", dist.Normal(0.0, scale))
+            eta = eta + beta * jnp.asarray(self.data.covariates[cov], dtype=jnp.float64)
+        return eta
+
+    @property
+    def group_sites(self) -> tuple[str, ...]:
+        """``P_z`` sites with one value per group (not per subject)."""
+        return tuple(f"{n}_z" for n, d in self.designs.items() if d.level == "group")
 
     def predictions(self, params: Params, varying: Mapping[str, jnp.ndarray]) -> tuple[jnp.ndarray, jnp.ndarray]:
         """Predicted value of every measurement (finite, positive) and the number of failed solves."""
@@ -172,6 +205,12 @@ class FitModel:
         factor = jnp.stack([subject_values(self.scale_of[o]) if o in self.scale_of else ones for o in self.data.observables], axis=1)
         table = table * factor[:, :, None]
         pred = table[self.subject_index, self.observable_index, self.time_index]
+        if self.ref_index is not None:
+            ref = table[self.subject_index, self.observable_index, jnp.maximum(self.ref_index, 0)]
+            pred = jnp.where(self.ref_index >= 0, pred / jnp.where(ref > 0, ref, 1.0), pred)
+            pred = jnp.where((self.ref_index < 0) | (ref > 0), pred, jnp.nan)
+        if self.annual_years is not None:
+            pred = jnp.where(self.annual_years > 0, 1.0 + (pred - 1.0) / jnp.where(self.annual_years > 0, self.annual_years, 1.0), pred)
         good = ok[self.subject_index] & jnp.isfinite(pred) & (pred > 0)
         bad_subject = jnp.zeros(self.data.n_subjects, bool).at[self.subject_index].max(~good) | ~ok
         return jnp.where(good, pred, DUMMY_PREDICTION), jnp.sum(bad_subject)
@@ -255,7 +294,7 @@ class FitModel:
         included: NUTS does not sample them, traced posterior draws do)."""
         names = list(self.options.free)
         for name in self.options.random_effects:
-            names += [f"{name}_sd", f"{name}_z"]
+            names += [f"{name}_sd", f"{name}_z"] + [f"{name}_beta_{c}" for c in self.designs[name].covariates]
         return names + [f"sigma_{o}" for o in self.noise_observables]
 
 

@@ -115,13 +115,16 @@ def _samples(values: dict, fm: FitModel, draw: np.ndarray | None = None) -> xr.D
         v = np.asarray(v)
         dims = ["chain", "draw"]
         if v.ndim == 3:
-            dims.append("subject" if name.endswith(("_subject", "_z")) else "measurement")
+            dims.append("group" if name in fm.group_sites else
+                        "subject" if name.endswith(("_subject", "_z")) else "measurement")
         out[name] = (dims, v)
     ds = xr.Dataset(out)
     coords = {"chain": np.arange(ds.sizes["chain"]),
               "draw": draw if draw is not None else np.arange(ds.sizes["draw"])}
     if "subject" in ds.dims:
         coords["subject"] = list(data.subjects)
+    if "group" in ds.dims:
+        coords["group"] = list(fm.groups)
     if "measurement" in ds.dims:
         coords["measurement"] = np.arange(data.n_measurements)
     return ds.assign_coords(coords)
@@ -139,6 +142,9 @@ def describe(groups: dict[str, xr.Dataset], fm: FitModel) -> None:
             attrs = ("1", f"between-subject sd of log {name.removesuffix('_sd')}")
         elif name.endswith("_z"):
             attrs = ("1", f"standard-normal subject effect of {name.removesuffix('_z')} (non-centred)")
+        elif "_beta_" in name:
+            effect, cov = name.split("_beta_", 1)
+            attrs = ("1", f"coefficient of covariate {cov} on log {effect}")
         elif base in meaning:
             attrs = (meaning[base][0], meaning[base][1] + (" (per subject)" if name != base else ""))
         elif name == "failed_solves":

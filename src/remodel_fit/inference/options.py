@@ -87,6 +87,16 @@ def gradient_mode(nuts: NutsOptions, solver: SolverConfig | None = None) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class EffectDesign:
+    """Where a sampled random effect varies: per ``subject`` or per ``group`` (e.g. a study's arms share one
+    effect), and subject-level ``covariates`` (name -> sd of the Normal(0, sd) prior of its log-scale coefficient):
+    P_subject = P exp(sum_k beta_k x_k + sd z)."""
+
+    level: Literal["subject", "group"] = "subject"
+    covariates: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class FitOptions:
     """Everything needed to build and run one fit (names resolved against the model)."""
 
@@ -101,6 +111,8 @@ class FitOptions:
     nuts: NutsOptions = dataclasses.field(default_factory=NutsOptions)
     solver: SolverConfig = dataclasses.field(default_factory=SolverConfig)
     seed: int = 0
+    effect_design: Mapping[str, EffectDesign] = dataclasses.field(default_factory=dict)
+    """Random effect -> its level and covariates (absent: per subject, none)."""
     random_effects_method: Literal["marginal", "sampled"] = "marginal"
     """'marginal': effects on observable scales are integrated out in closed form (see
     :mod:`.marginal`; other effects are sampled); 'sampled': every effect is a NUTS latent."""

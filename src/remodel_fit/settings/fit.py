@@ -12,7 +12,7 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from ..bone.arms import apply_arms
 from ..errors import ConfigError, ModelError
-from ..inference.options import DistName, FitOptions, NutsOptions, Prior
+from ..inference.options import DistName, EffectDesign, FitOptions, NutsOptions, Prior
 from ..inference.priors import DEFAULT_NOISE, FAMILIES, family_prior, keywords, support_of
 from ..model.base import Model
 from ..petab.options import PetabFitOptions, SolverOptions
@@ -71,6 +71,10 @@ class PriorSettings(Section):
 
 class RandomEffectSettings(Section):
     sd_prior: float = Field(0.3, gt=0, description="half-normal scale of the between-subject log-sd")
+    level: Literal["subject", "group"] = Field("subject", description="subject: one effect per subject (an arm of "
+                                               "a meta-analysis); group: one per group (a study), shared by its subjects")
+    covariates: dict[str, float] = Field(default_factory=dict, description="covariate of the data -> sd of the "
+                                         "Normal(0, sd) prior of its coefficient on the log scale")
 
 
 class NoiseSettings(Section):
@@ -85,7 +89,9 @@ class NoiseSettings(Section):
 
 
 class FitData(Section):
-    source: Literal["synthetic", "clinical"] | None = Field(None, description="the workflow's synthetic or clinical tables")
+    source: Literal["synthetic", "clinical", "inflammation"] | None = Field(
+        None, description="the workflow's synthetic or clinical tables, or the arm-level inflammation table "
+        "(inflammation.arms) as a meta-analysis: one subject per arm, group = study (docs/data.md)")
     measurements: str | None = Field(None, min_length=1, description="a measurement table (instead of source)")
     conditions: str | None = Field(None, min_length=1, description="a conditions table (with measurements)")
 
@@ -193,7 +199,7 @@ def fit_options(
     both = sorted(set(free) & set(fixed))
     if both:
         raise ConfigError(f"{key}: parameter {both[0]!r} is both free and fixed; keep one")
-    random_effects = {}
+    random_effects, design = {}, {}
     for p, v in settings.random_effects.items():
         k = f"{key}.random_effects.{p}"
         if p not in free:
@@ -204,7 +210,9 @@ def fit_options(
         elif support_of(free[p])[0] < 0:
             raise ConfigError(f"{k}: random effects are multiplicative (log scale): {p!r} needs a prior on positive "
                               "values (lognormal, halfnormal or a family with positive support)")
-        random_effects[p] = (v or RandomEffectSettings()).sd_prior
+        effect = v or RandomEffectSettings()
+        random_effects[p] = effect.sd_prior
+        design[p] = EffectDesign(level=effect.level, covariates=dict(effect.covariates))
     noise = {}
     for obs, v in settings.noise.items():
         if obs != "default":
@@ -212,7 +220,7 @@ def fit_options(
         noise[obs] = _noise_prior(v, f"{key}.noise.{obs}")
     solver, nuts = fit_solver({**dict(shared_solver or {}), **settings.solver}, settings.nuts, key)
     return FitOptions(
-        name=name, model=model.name, free=free, fixed=fixed, random_effects=random_effects, noise=noise, nuts=nuts,
+        name=name, model=model.name, free=free, fixed=fixed, random_effects=random_effects, effect_design=design, noise=noise, nuts=nuts,
         solver=solver, seed=seed, random_effects_method=settings.random_effects_method,
         discrepancy=settings.discrepancy, config_hash=config_hash({"name": name, "seed": seed, **dict(raw)}),
     )

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 
+from ..bone.mbma import RUN_IN_DAYS, TREATMENT_EC50_MG_L
 from ..data.arms import ArmsSettings
 from ..data.synthetic import SyntheticSettings
 from ..errors import ConfigError
@@ -95,6 +96,16 @@ class DiagnoseSettings(GateThresholds):
                                   "are also scored (recovery.csv, coverage.json)")
 
 
+class InflammationSettings(ArmsSettings):
+    """The arm-level inflammation data (remodel-fit read-arms) and its meta-analysis design (a fit with
+    data.source inflammation; docs/data.md)."""
+
+    run_in_days: float = Field(RUN_IN_DAYS, ge=0.0, description="days of untreated disease before an arm's day 0 "
+                               "(its baseline is the inflamed state)")
+    treatment_ec50: float = Field(TREATMENT_EC50_MG_L, gt=0.0, description="serum biologic concentration (mg/L) of "
+                                  "half the full anti-inflammatory treatment effect")
+
+
 class WorkflowSettings(Section):
     """remodel-fit workflow config."""
 
@@ -105,7 +116,8 @@ class WorkflowSettings(Section):
     scenarios: ScenarioSettings = Field(default_factory=ScenarioSettings, description=ScenarioSettings.__doc__)
     synthetic: SyntheticSettings = Field(default_factory=SyntheticSettings, description=SyntheticSettings.__doc__)
     data: DataSettings = Field(default_factory=DataSettings, description=DataSettings.__doc__)
-    inflammation: ArmsSettings = Field(default_factory=ArmsSettings, description=ArmsSettings.__doc__)
+    inflammation: InflammationSettings = Field(default_factory=InflammationSettings,
+                                               description=InflammationSettings.__doc__)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings, description=DiagnoseSettings.__doc__)
     gsa: GsaSettings = Field(default_factory=GsaSettings, description=GsaSettings.__doc__)
     fit: FitSection = Field(default_factory=FitSection, description=FitSection.__doc__)
@@ -191,6 +203,8 @@ class WorkflowSettings(Section):
         if self.is_petab_fit(name):
             return {}
         data = self.fit.fits[name].data
+        if data.source == "inflammation":
+            return {"arms": self.inflammation.arms}
         if data.source is not None:
             return dict(GENERATED_TABLES[data.source])
         if data.measurements is None:
@@ -206,6 +220,8 @@ class WorkflowSettings(Section):
         clinical = self.data.source == "clinical" or any(f.data.source == "clinical" for f in self.fit.fits.values())
         if clinical:
             paths.append(("data.clinical_dir", self.data.clinical_dir))
+        if any(f.data.source == "inflammation" for f in self.fit.fits.values()):
+            paths.append(("inflammation.arms", self.inflammation.arms))
         for name, fit in self.fit.fits.items():
             paths += [(f"fit.fits.{name}.data.{k}", v) for k, v in (("measurements", fit.data.measurements),
                                                                     ("conditions", fit.data.conditions)) if v]

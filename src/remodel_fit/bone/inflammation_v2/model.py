@@ -19,7 +19,8 @@ from ...model.pth import PTH_INFUSION
 from .. import cytokines, inflammation, teriparatide
 from .cells import cell_derivatives, pool_rates, steady_cells
 from .parameters import NG_PER_ML_TO_PM, PARAMETERS, SITE_TEXT, SITES
-from .signals import TERI_DAILY, TERI_DOSES, baseline_factors, daily_signal_levels, factors, rankl_opg
+from .signals import (ACTIVITY, TERI_DAILY, TERI_DOSES, TREATMENT, arm_cytokines, baseline_factors, daily_signal_levels,
+                      factors, rankl_opg)
 
 STATES = ("OBp", "OBa", "OCp", "OCa", "denosumab", "formation", "V_ls", "V_th", "V_fn", "mu_ls", "mu_th", "mu_fn")
 I_OBP, I_OBA, I_OCP, I_OCA, I_DMAB, I_FORM = range(6)
@@ -32,6 +33,10 @@ INPUTS: tuple[Input, ...] = (
     Input(TERI_DAILY, "level", "ug/d", "teriparatide once-daily SC dose (PTH signals averaged over the daily pulse)"),
     Input(TERI_DOSES, "dose", "ug", "teriparatide SC doses (every pulse resolved)"),
     _INFL["denosumab_mg"], _INFL["anti_tnf_mg"], _INFL["anti_il6_mg"],
+    Input(ACTIVITY, "level", "1", "an arm's inflammatory disease activity (1: the disease's active level, 0: none); "
+          "cytokines at reference x fold^activity"),
+    Input(TREATMENT, "level", "1", "fraction of the full anti-inflammatory treatment effect (0-1; from the drug's "
+          "concentration, C/(C + EC50))"),
 )
 
 OBSERVABLES: tuple[Observable, ...] = tuple(
@@ -44,6 +49,12 @@ OBSERVABLES: tuple[Observable, ...] = tuple(
     for o in inflammation.serum_observables("ctx0 ((OCa/OCa0)^q_ctx + b_ctx)/(1 + b_ctx)", "p1np0 formation^q_p1np",
                                             "bsap0 formation^q_bsap")
 ) + (
+    Observable("osteocalcin_rel", "1", f"serum osteocalcin (formation), formation^q_oc, {inflammation.REL}"),
+    Observable("ctx_oc_ratio_rel", "1", f"serum CTX over osteocalcin, {inflammation.REL}"),
+    Observable("rankl_rel", "1", f"serum free RANKL {inflammation.REL}"),
+    Observable("opg_rel", "1", f"serum OPG {inflammation.REL}"),
+    *(Observable(f"{c}_rel", "1", f"serum {cytokines.LONG_NAME[c]} over the healthy reference level") for c in cytokines.CYTOKINES),
+    Observable("crp_rel", "1", "serum CRP over the healthy level, (IL-6 over reference)^q_crp (IL-6 drives hepatic CRP)"),
     Observable("resorption_rel", "1", "resorption flux OCa/OCa0"),
     Observable("formation_rel", "1", "matrix formation flux (the formation state)"),
 )
@@ -103,8 +114,10 @@ def _observe(t, y, y0, p: Params, inputs) -> dict[str, jnp.ndarray]:
     resorption = jnp.maximum(y[I_OCA] / y0[I_OCA], 0.0)
     formation = jnp.maximum(y[I_FORM] / y0[I_FORM], 0.0)
     ctx = (resorption ** p["q_ctx"] + p["b_ctx"]) / (1.0 + p["b_ctx"])
-    p1np, bsap = formation ** p["q_p1np"], formation ** p["q_bsap"]
+    p1np, bsap, oc = formation ** p["q_p1np"], formation ** p["q_bsap"], formation ** p["q_oc"]
     rankl, opg = p["rankl0"] * s["RANKL"] / p["RANKL0"], p["opg0"] * s["OPG"] / p["OPG0"]
+    levels = arm_cytokines(t, p, inputs)
+    serum = {f"{c}_rel": levels[c] / p[f"{c}_ref"] for c in cytokines.CYTOKINES}
     out = {}
     for site in SITES:
         rel = y[I_V[site]] * y[I_MU[site]] / (y0[I_V[site]] * y0[I_MU[site]])
@@ -113,13 +126,15 @@ def _observe(t, y, y0, p: Params, inputs) -> dict[str, jnp.ndarray]:
         **out, "ctx": p["ctx0"] * ctx, "ctx_rel": p["ctx_rel_scale"] * ctx, "p1np": p["p1np0"] * p1np,
         "p1np_rel": p["p1np_rel_scale"] * p1np, "bsap": p["bsap0"] * bsap, "bsap_rel": p["bsap_rel_scale"] * bsap, "rankl": rankl, "opg": opg, "opg_rankl": opg / rankl,
         "denosumab": y[I_DMAB] / NG_PER_ML_TO_PM, "resorption_rel": resorption, "formation_rel": formation,
+        "osteocalcin_rel": oc, "ctx_oc_ratio_rel": ctx / oc, "rankl_rel": s["RANKL"] / p["RANKL0"],
+        "opg_rel": s["OPG"] / p["OPG0"], **serum, "crp_rel": serum["il6_rel"] ** p["q_crp"],
     }
 
 
 def _auxiliaries(t, y, p: Params, inputs) -> dict[str, jnp.ndarray]:
     fac = factors(t, p, inputs)
     s = rankl_opg(y[I_OBP], y[I_OBA], y[I_DMAB], p, fac)
-    levels = inflammation.effective_cytokines(t, p, inputs)
+    levels = arm_cytokines(t, p, inputs)
     return {"TGFb": y[I_OCA], "RANKL": s["RANKL"], "OPG": s["OPG"], "pi_RANKL": s["pi_RANKL"],
             **{f"factor_{k}": v for k, v in fac.items()},
             **{f"{c}_effective": levels[c] for c in cytokines.CYTOKINES}}

@@ -103,6 +103,10 @@ MARKERS: tuple[Parameter, ...] = (
     _p("q_ctx", 1.160526444, "1", "CTX = resorption^q_ctx", JOERG, "published", "marker"),
     _p("q_p1np", 1.453273548, "1", "P1NP = formation^q_p1np", JOERG, "published", "marker"),
     _p("q_bsap", 0.923890022, "1", "BSAP = formation^q_bsap", JOERG, "published", "marker"),
+    _p("q_oc", 1.0, "1", "osteocalcin = formation^q_oc", "assumed: proportional to formation (no fitted exponent "
+       "published; Joerg 2022 fits P1NP 1.45 and BSAP 0.92)", "assumed", "marker"),
+    _p("q_crp", 1.0, "1", "CRP over healthy = (IL-6 over reference)^q_crp", "assumed: IL-6 drives hepatic CRP "
+       "synthesis, taken proportional", "assumed", "marker"),
     _p("b_ctx", 0.004284950772364972, "1", "resorption-independent CTX background, fraction of baseline: "
        "CTX_rel = (R^q_ctx + b_ctx)/(1 + b_ctx)", FIT, "calibrated", "marker", positive=False, upper=1.0),
     _p("k_form", 0.01671593340087067, "1/d", "rate at which matrix formation follows OBa/OBa0 (formation period "
@@ -159,6 +163,22 @@ EFFECT = {
 EFFECT_SOURCE = ("assumed: set by hand (no calibration arm has inflammation) to 2.5 %/y total-hip and 4.2 %/y "
                  "lumbar-spine loss at TNF-alpha 23 and IL-6 30 pg/mL; calibrate against inflammation cohorts")
 
+ARMS_TABLE = "the arm table ../shared/data/inflammation (fold records; docs/data.md)"
+DISEASE: tuple[Parameter, ...] = (
+    _p("tnf_fold", 1.36, "1", "serum TNF-alpha in active disease over the healthy reference (at activity 1)",
+       f"{ARMS_TABLE}: RA 1.36 (iji_tabriz_tnf)", "published", "inflammation"),
+    _p("il1_fold", 1.0, "1", "serum IL-1beta in active disease over the healthy reference (at activity 1)",
+       "assumed: no usable serum IL-1beta fold in the arm table (1: IL-1 inert)", "assumed", "inflammation"),
+    _p("il6_fold", 5.0, "1", "serum IL-6 in active disease over the healthy reference (at activity 1)",
+       f"{ARMS_TABLE}: axSpA 5.0 (Pedersen 2011), RA 5.5 (Madhok 1993)", "published", "inflammation"),
+    _p("infl_severity", 1.0, "1", "multiplier of an arm's inflammatory activity (1: the disease's typical active "
+       "level; between-study random effect and disease covariates in an MBMA fit)", "assumed", "assumed",
+       "inflammation", upper=10.0),
+    _p("residual_activity", 0.3, "1", "inflammatory activity left at the full anti-inflammatory treatment effect "
+       "(between-arm random effect, response strata as covariates)", "assumed: IL-6 falls to 0.14-0.54 of baseline "
+       "on TNF inhibitors (Pedersen 2011 response strata)", "assumed", "inflammation", upper=5.0),
+)
+
 PARAMETERS: tuple[Parameter, ...] = (
-    CORE + DRUGS + MARKERS + BMD + cytokines.parameters(EFFECT, ARM_TEXT, EFFECT_SOURCE)
+    CORE + DRUGS + MARKERS + BMD + cytokines.parameters(EFFECT, ARM_TEXT, EFFECT_SOURCE) + DISEASE
 )

@@ -18,6 +18,8 @@ from .. import cytokines, teriparatide
 from ..inflammation import effective_cytokines
 
 TERI_DAILY = "teriparatide_ug_day"
+ACTIVITY = "inflammation"
+TREATMENT = "anti_inflammatory"
 TERI_DOSES = "teriparatide_ug"
 
 
@@ -85,6 +87,26 @@ def daily_signal_levels(p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
     return {DAILY_SIGNALS: jax.vmap(lambda d: jnp.stack(daily_signals(d, level, p)))(doses).T}
 
 
+def activity(t, p: Params, inputs: Mapping) -> jnp.ndarray:
+    """Inflammatory activity A(t) = infl_severity * inflammation(t) * (1 - (1 - residual_activity) * treatment(t)):
+    the ``inflammation`` input (1: the disease's active level, 0: none) lowered by the ``anti_inflammatory`` input
+    (0-1, the fraction of the full treatment effect) to ``residual_activity`` at full effect."""
+    level = level_at(inputs, ACTIVITY, t, jnp.asarray(0.0))
+    treated = level_at(inputs, TREATMENT, t, jnp.asarray(0.0))
+    return p["infl_severity"] * level * (1.0 - (1.0 - p["residual_activity"]) * treated)
+
+
+def arm_cytokines(t, p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
+    """Cytokine levels at ``t`` (pg/mL): the level inputs after anti-cytokine PK, times fold_c^A(t) for an arm
+    given by its inflammatory activity (:func:`activity`; exactly the level inputs without an ``inflammation``
+    input, and at A = 0)."""
+    levels = effective_cytokines(t, p, inputs)
+    if ACTIVITY not in inputs:
+        return levels
+    a = activity(t, p, inputs)
+    return {c: v * jnp.exp(a * jnp.log(p[f"{c}_fold"])) for c, v in levels.items()}
+
+
 def _pth_gain(p: Params, name: str, signal: jnp.ndarray, at_reference: jnp.ndarray) -> jnp.ndarray:
     return (1.0 + p[name] * signal) / (1.0 + p[name] * at_reference)
 
@@ -92,7 +114,7 @@ def _pth_gain(p: Params, name: str, signal: jnp.ndarray, at_reference: jnp.ndarr
 def factors(t, p: Params, inputs: Mapping) -> dict[str, jnp.ndarray]:
     """Every multiplicative modifier of the core at ``t`` (cytokine and PTH factors exactly 1 at the
     reference; ``opg`` carries Pivonka's absolute pi_rep)."""
-    f = cytokines.arm_factors(effective_cytokines(t, p, inputs), p)
+    f = cytokines.arm_factors(arm_cytokines(t, p, inputs), p)
     act, rep, ana = pth_signals(t, p, inputs)
     act0, _, ana0 = (g(pth_baseline(p)) for g in pth_functions(p))
     return {
