@@ -120,3 +120,21 @@ rule plot_data:
         "Plotting every subject's trajectories by group"
     shell:
         "remodel-fit plot-data --measurements {input.measurements} --model {params.model} --out {output} > {log} 2>&1"
+
+
+rule mbma_design:
+    input:
+        arms=arm_table,
+        config=lambda wildcards: config_slice("mbma_design", ["inflammation"]),
+    output:
+        arms="results/data/inflammation/design/arms.csv",
+        used="results/data/inflammation/design/used.csv",
+        unused="results/data/inflammation/design/unused.csv",
+    conda:
+        "../envs/remodel-fit.yaml"
+    log:
+        "logs/data/mbma_design.log",
+    message:
+        "The meta-analysis design of {input.arms}"
+    shell:
+        "remodel-fit mbma-design --config {input.config} --outdir results/data/inflammation/design > {log} 2>&1"
