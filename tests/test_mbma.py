@@ -177,3 +177,21 @@ def test_synthetic_meta_analysis_recovers_effects_and_heterogeneity(synthetic):
     for name, truth in {**TRUTH, "infl_severity_sd": SEVERITY_SD}.items():
         low, high = intervals[name]
         assert low < truth < high, (name, low, high, truth)
+
+
+def test_pathway_attribution_gives_an_arm_acting_alone_its_whole_share():
+    """With only IL-6's RANKL arm on, that arm alone carries all of the excess loss and the others none."""
+    from remodel_fit.bone.cytokines import ARMS, CYTOKINES
+    from remodel_fit.bone.pathways import pathway_attribution, pathway_paragraph
+    from remodel_fit.solve.scenarios import Scenario
+
+    base = {f"{c}_e_{a}": 0.0 for c in CYTOKINES for a in ARMS}
+    draws = {"il6_e_rankl": np.array([0.3, 0.5, 0.8])}
+    scenario = Scenario(description="active RA", levels={"inflammation": [[0.0, 1.0]]})
+    t = pathway_attribution(MODEL, base, draws, scenario, [1.0, 2.0], ["bmd_th_rel"], SOLVER).set_index(["years", "pathway"])
+    assert t.loc[(2.0, "all"), "loss_pct_q50"] > 0.2
+    assert t.loc[(2.0, "all"), "loss_pct_q50"] > t.loc[(1.0, "all"), "loss_pct_q50"]
+    np.testing.assert_allclose(t.loc[(2.0, "rankl"), ["share_q05", "share_q95"]], 1.0, atol=1e-9)
+    for arm in ("opg", "ob", "ocp"):
+        np.testing.assert_allclose(t.loc[(2.0, arm), ["share_q05", "share_q95"]], 0.0, atol=1e-9)
+    assert "rankl: 100%" in pathway_paragraph(t.reset_index(), "bmd_th_rel", 2.0, "active RA")

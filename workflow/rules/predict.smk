@@ -65,3 +65,23 @@ rule compare_arms:
         "PSIS-LOO comparison of the cytokine-arm variants"
     shell:
         "remodel-fit compare --idata {input.idata} --names {params.names} --outdir results/compare > {log} 2>&1"
+
+
+rule pathways:
+    input:
+        idata="results/fit/{fit}/idata.nc",
+        config=lambda wildcards: config_slice("pathways", ["fit.pathways", "fit.predict"]),
+    output:
+        table=report("results/pathways/{fit}/pathways.csv", caption="../report/pathways.rst",
+                     category="Pathways", subcategory="{fit}"),
+        text="results/pathways/{fit}/pathways.md",
+    conda:
+        "../envs/remodel-fit.yaml"
+    log:
+        "logs/pathways/{fit}.log",
+    params:
+        outdir=lambda wildcards: f"results/pathways/{wildcards.fit}",
+    message:
+        "Bone loss by cytokine arm from fit {wildcards.fit}"
+    shell:
+        "remodel-fit pathways --config {input.config} --idata {input.idata} --outdir {params.outdir} > {log} 2>&1"

@@ -15,7 +15,7 @@ import sys
 from ..errors import RemodelFitError
 from ..io import exit_on_signals
 
-VERB_MODULES = ("compare", "config_schema", "diagnose", "fit", "gsa", "heldout", "make_synthetic", "mbma_design", "models", "petab_check", "plot_data", "predict",
+VERB_MODULES = ("compare", "config_schema", "diagnose", "fit", "gsa", "heldout", "make_synthetic", "mbma_design", "models", "pathways", "petab_check", "plot_data", "predict",
                 "read_arms", "read_clinical", "report", "simulate", "steady_state", "validate")
 
 

@@ -152,6 +152,17 @@ class PredictSettings(Section):
         "horizon_days (default: the mission model's untreated, anti_tnf_m6, denosumab_q6m)")
 
 
+class PathwaySettings(Section):
+    fits: list[str] = Field(default_factory=list, description="fits whose posterior attributes the predicted bone loss "
+                            "to the cytokine arms (rule pathways -> results/pathways/<fit>/)")
+    scenario: str = Field("ra_untreated", min_length=1, description="the fit.predict scenario with inflammation "
+                          "(its inputs without the inflammation input are the background)")
+    years: list[float] = Field([1.0, 2.0, 5.0, 10.0], min_length=1, description="horizons (years)")
+    observables: list[str] = Field(["bmd_th_rel", "bmd_ls_rel"], min_length=1, description="BMD observables")
+    draws: int = Field(100, ge=10, description="posterior draws")
+    headline_years: float = Field(2.0, gt=0, description="horizon of the report's paragraph (one of years)")
+
+
 class HeldoutSettings(Section):
     fits: list[str] = Field(default_factory=list, description="fits checked against the held-out arms (data.heldout_pattern)")
     draws: int = Field(200, ge=20, le=100000, description="posterior draws replicated at the held-out measurements")
@@ -176,6 +187,8 @@ class FitSection(Section):
                                          "(rule fit -> results/fit/<name>/idata.nc)")
     predict: PredictSettings = Field(default_factory=PredictSettings, description="scenario predictions")
     compare: CompareSettings = Field(default_factory=CompareSettings, description="PSIS-LOO comparison")
+    pathways: PathwaySettings = Field(default_factory=PathwaySettings, description="bone loss by cytokine arm "
+                                      "(remodel-fit pathways)")
     heldout: HeldoutSettings = Field(default_factory=HeldoutSettings, description="validation on held-out arms, "
                                      "never fitted (rule heldout -> results/heldout/<fit>/)")
     sbc: SbcSettings = Field(default_factory=SbcSettings, description="simulation-based calibration")
