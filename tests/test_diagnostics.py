@@ -240,6 +240,7 @@ def test_every_figure_returns_a_figure_with_expected_panels(good):
         "energy": 2,  # BFMI per chain + marginal/transition energy
         "prior_posterior": 5,  # population variables that also have prior draws
         "ppc": 4,  # observable x group
+        "measurements": 1,  # one forest of every measurement against its predictive interval
     }
     assert set(expected) == set(fit_plots.FIGURES)
     for name, plot in fit_plots.FIGURES.items():
@@ -326,3 +327,15 @@ def test_cli_fail_on_gate_exits_2_after_writing_gates(tmp_path, capsys):
 def test_cli_missing_idata_is_one_line_error(tmp_path, capsys):
     assert cli.main(["diagnose", "--idata", str(tmp_path / "nope.nc"), "--outdir", str(tmp_path)]) == 2
     assert "nope.nc" in capsys.readouterr().err
+
+
+def test_measurement_coverage_marks_each_point_against_its_own_interval(good):
+    from remodel_fit.inference.diagnostics import measurement_coverage
+
+    table = measurement_coverage(good, level=0.9)
+    pred = good.posterior_predictive["y"].stack(sample=("chain", "draw")).transpose("measurement", "sample").values
+    i = 3
+    low, high = np.quantile(pred[i], [0.05, 0.95])
+    assert table.loc[i, "low"] == pytest.approx(low) and table.loc[i, "high"] == pytest.approx(high)
+    assert table.loc[i, "inside"] == (low <= table.loc[i, "observed"] <= high)
+    assert 0.6 < table["inside"].mean() <= 1.0     # a well-specified synthetic fit covers most points

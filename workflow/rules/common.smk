@@ -138,6 +138,7 @@ def diagnose_outputs(scored=False):
     out["gates"] = entry("gates", "html")
     out["gates_json"] = "results/diagnose/{fit}/gates.json"
     out["bands"] = "results/diagnose/{fit}/ppc_bands.csv"
+    out["points"] = "results/diagnose/{fit}/ppc_points.csv"
     if scored:
         out["recovery"] = entry("recovery", "csv")
         out["coverage"] = "results/diagnose/{fit}/coverage.json"

@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     table = diagnostics.summary(idata)
     report = diagnostics.gates(idata, **limits)
     report["idata"] = str(args.idata)
+    points = diagnostics.measurement_coverage(idata)
+    report["ppc_coverage_90"] = {"inside": int(points["inside"].sum()), "points": len(points),
+                                 "fraction": float(points["inside"].mean())}
     write_csv(out / "summary.csv", table)
     write_json(out / "gates.json", report)
     gates_md = tables.gates_markdown(report)
@@ -66,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         write_json(out / "coverage.json", diagnostics.coverage(recovery))
     if not args.no_figures:
         write_csv(out / "ppc_bands.csv", diagnostics.predictive_bands(idata))
+        write_csv(out / "ppc_points.csv", points)
         for name, plot in fit_plots.FIGURES.items():
             fig = plot(idata, truth=truth) if name == "prior_posterior" else plot(idata)
             save_figure(out / f"{name}.png", fig)

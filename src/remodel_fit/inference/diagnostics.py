@@ -283,6 +283,19 @@ def predictive_bands(idata: xr.DataTree, group: str = "posterior_predictive") ->
                                           key=lambda c: _first_seen_key(c, meta)).reset_index(drop=True)
 
 
+def measurement_coverage(idata: xr.DataTree, level: float = 0.9, group: str = "posterior_predictive") -> pd.DataFrame:
+    """Each measurement with its central ``level`` predictive interval (``low``, ``high``, median ``q50``) and
+    whether the observation lies inside (``inside``)."""
+    obs = idata.observed_data["y"]
+    frame = pd.DataFrame({key: np.asarray(obs[key].values) for key in ("subject", "group", "observable", "time")})
+    frame["observed"] = np.asarray(obs.values, dtype=float)
+    pred = getattr(idata, group)["y"].stack(sample=_SAMPLE_DIMS).transpose("measurement", "sample").values
+    tail = (1.0 - level) / 2.0
+    frame["low"], frame["q50"], frame["high"] = np.nanquantile(pred, [tail, 0.5, 1.0 - tail], axis=1)
+    frame["inside"] = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
+    return frame
+
+
 def _first_seen_key(column: pd.Series, meta: pd.DataFrame) -> pd.Series:
     if column.name == "time":
         return column

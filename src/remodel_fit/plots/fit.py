@@ -199,8 +199,10 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
     spans at least a factor 3. Time is in months when the data span half a year or more (of days:
     a ``time`` coordinate with another ``units`` attribute is drawn as it is).
     """
-    bands = predictive_bands(idata, group)
     obs = idata.observed_data["y"]
+    if pd.unique(np.asarray(obs["group"].values)).size > MAX_PPC_GROUPS:
+        return _note(f"more than {MAX_PPC_GROUPS} groups: too many panels (see measurements.png)")
+    bands = predictive_bands(idata, group)
     points = pd.DataFrame({k: np.asarray(obs[k].values) for k in ("observable", "group", "time")})
     points["value"] = np.asarray(obs.values, dtype=float)
     months = points["time"].max() >= 180
@@ -239,6 +241,35 @@ def ppc(idata: xr.DataTree, group: str = "posterior_predictive") -> Figure:
     return fig
 
 
+MAX_MEASUREMENT_ROWS = 150
+MAX_PPC_GROUPS = 8
+
+
+def measurements(idata: xr.DataTree) -> Figure:
+    """Forest of every measurement (an arm-level meta-analysis: each record): observed value against its 90 %
+    posterior-predictive interval and median, grouped by observable; red where the value falls outside."""
+    from ..inference.diagnostics import measurement_coverage
+
+    table = measurement_coverage(idata)
+    if len(table) > MAX_MEASUREMENT_ROWS:
+        return _note(f"{len(table)} measurements: too many for one forest (see ppc.png and ppc_points.csv)")
+    table = table.sort_values(["observable", "subject", "time"], kind="stable").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 0.16 * len(table) + 1.4), layout="constrained")
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, table["low"], table["high"], color="C0", lw=2, alpha=0.5, label="90% predicted")
+    ax.plot(table["q50"], y, "|", color="C0", ms=6, label="median predicted")
+    colour = np.where(table["inside"], "k", "C3")
+    ax.scatter(table["observed"], y, c=colour, s=10, zorder=3, label="observed")
+    labels = [f"{r.observable} · {r.subject} · {r.time:g} d" for r in table.itertuples()]
+    ax.set_yticks(y, labels, fontsize=5)
+    ax.set_xscale("log")
+    ax.set_xlabel("value (log scale)", fontsize=8)
+    ax.set_title(f"Posterior predictive: {int(table['inside'].sum())} of {len(table)} inside the 90% interval",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
 FIGURES: dict[str, Callable[..., Figure]] = {
     "trace": trace,
     "rank": rank,
@@ -248,6 +279,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "energy": energy,
     "prior_posterior": prior_posterior,
     "ppc": ppc,
+    "measurements": measurements,
 }
 """Figure name (file stem) -> function, in report order."""
 
