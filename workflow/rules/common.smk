@@ -173,6 +173,8 @@ def report_inputs(wildcards):
         "gates": expand("results/diagnose/{fit}/gates.json", fit=fits),
         "ppc": expand("results/diagnose/{fit}/ppc.png", fit=fits),
         "predictions": expand("results/predict/{fit}/scenarios.png", fit=MODEL_FITS[:1]),
+        "measurements": expand("results/diagnose/{fit}/measurements.png", fit=fits),
+        "pathways": expand("results/pathways/{fit}/pathways.md", fit=SETTINGS.fit.pathways.fits),
     }
     if MODEL_FITS or not PETAB_FITS:  # a config of PEtab fits alone has no model to rank
         out["sobol"] = (expand("results/gsa/posterior_{fit}/sobol.csv", fit=MODEL_FITS[:1]) if MODEL_FITS

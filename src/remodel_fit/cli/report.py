@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
             summary=pd.read_csv(require_file(diag / "summary.csv")),
             ppc_png=_optional(diag / "ppc.png"),
             predictions_png=_optional(root / "predict" / name / "scenarios.png"),
+            measurements_png=_optional(diag / "measurements.png"),
+            pathways=(root / "pathways" / name / "pathways.md").read_text()
+            if (root / "pathways" / name / "pathways.md").is_file() else None,
         ))
     loo = root / "compare" / "loo_compare.csv"
     first = next((n for n, f in config.fit.fits.items() if f.petab is None), None)

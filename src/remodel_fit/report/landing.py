@@ -36,6 +36,9 @@ class FitSection:
     summary: pd.DataFrame
     ppc_png: Path | None = None
     predictions_png: Path | None = None
+    measurements_png: Path | None = None
+    pathways: str | None = None
+    """The paragraph of ``remodel-fit pathways`` (bone loss by cytokine arm), when run for this fit."""
 
 
 @dataclass
@@ -82,6 +85,16 @@ def render(page: Landing) -> str:
                      "sd, 90 % highest-density interval, R-hat and effective sample sizes (subject effects are in "
                      "the summary table of the diagnostics).</p>")
         parts.append(_table(population_rows(fit.summary), "posterior-table"))
+        cover = fit.gates.get("ppc_coverage_90")
+        if cover:
+            parts.append(f"<p>Posterior-predictive coverage: <b>{cover['inside']} of {cover['points']}</b> measurements "
+                         f"({cover['fraction']:.1%}) inside their 90 % interval (noise and discrepancy included).</p>")
+        if fit.pathways:
+            parts.append(f"<h3 id='pathways-{html.escape(fit.name)}'>Which pathway carries the bone loss</h3>")
+            parts += [f"<p>{html.escape(par)}</p>" for par in fit.pathways.split("\n\n") if par.strip()]
+        if fit.measurements_png is not None:
+            parts.append(_figure(fit.measurements_png, f"measurements-{fit.name}", "Every measurement against its 90 % "
+                                 "posterior-predictive interval and median; red points fall outside."))
         if fit.ppc_png is not None:
             parts.append(_figure(fit.ppc_png, f"ppc-{fit.name}", "Posterior predictive check: the 5-95 % and 25-75 % "
                                  "predictive bands and median of each group over time, with the observed values."))
