@@ -159,13 +159,15 @@ def _recovery(fm, y, warmup: int, draws: int):
 
     from remodel_fit.inference import fit
 
-    nuts = NutsOptions(chains=1, chain_method="sequential", warmup=warmup, draws=draws, target_accept=0.8,
+    nuts = NutsOptions(chains=1, chain_method="sequential", warmup=warmup, draws=draws, target_accept=0.9,
                        max_tree_depth=6, predictive_draws=20)
     data = dataclasses.replace(fm.data, values=np.asarray(y))
     idata = fit(MODEL, data, dataclasses.replace(fm.options, nuts=nuts))
     post = idata.posterior
+    intervals = {k: tuple(float(q) for q in post[k].quantile([0.05, 0.95]).values) for k in (*TRUTH, "infl_severity_sd")}
+    print("90 % intervals:", intervals, "divergences:", int(idata.sample_stats["diverging"].sum()))
     assert int(idata.sample_stats["diverging"].sum()) == 0
-    return {k: tuple(float(q) for q in post[k].quantile([0.05, 0.95]).values) for k in (*TRUTH, "infl_severity_sd")}
+    return intervals
 
 
 @pytest.mark.slow
