@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 from arviz_stats.base import array_stats
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from ..inference.diagnostics import is_internal, normalise_truth, predictive_bands
 
@@ -256,14 +257,16 @@ def measurements(idata: xr.DataTree) -> Figure:
     table = table.sort_values(["observable", "subject", "time"], kind="stable").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.16 * len(table) + 1.4), layout="constrained")
     y = np.arange(len(table))[::-1]
-    ax.hlines(y, table["low"], table["high"], color="C0", lw=2, alpha=0.5, label="90% predicted")
-    ax.plot(table["q50"], y, "|", color="C0", ms=6, label="median predicted")
+    median = table["q50"].to_numpy()
+    ax.hlines(y, table["low"] / median, table["high"] / median, color="C0", lw=2, alpha=0.5, label="90% predicted")
+    ax.axvline(1.0, color="C0", lw=0.8, label="median predicted")
     colour = np.where(table["inside"], "k", "C3")
-    ax.scatter(table["observed"], y, c=colour, s=10, zorder=3, label="observed")
+    ax.scatter(table["observed"] / median, y, c=colour, s=10, zorder=3, label="observed")
     labels = [f"{r.observable} · {r.subject} · {r.time:g} d" for r in table.itertuples()]
     ax.set_yticks(y, labels, fontsize=5)
     ax.set_xscale("log")
-    ax.set_xlabel("value (log scale)", fontsize=8)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("value over the predicted median (log scale; time: days of the fit's clock)", fontsize=8)
     ax.set_title(f"Posterior predictive: {int(table['inside'].sum())} of {len(table)} inside the 90% interval",
                  fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
