@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ..data.arm_rows import parse_rows
-from ..data.arms import read_arms
+from ..data.arms import YEAR_DAYS, read_arms
 from ..data.build import build_inputs
 from ..data.dataset import Dataset
 from ..data.tables import INPUT, SUBJECT, TIME, VALUE
 from ..model.base import Model
 from ..model.drugs import concentration
+from .inflammation_v2.signals import ACTIVITY, TREATMENT
 from .treatments import ArmSpec, arm_specs, doses, pk_for, regimen_for
 
 RUN_IN_DAYS = 730.0
@@ -49,7 +50,6 @@ therapeutic troughs; CRP normalises at tocilizumab above 1 ug/mL, Nishimoto et a
 WEEKLY_UNTIL = 182.0
 DISEASES = ("ra", "axspa", "crohn")
 COVARIATES = ("axspa", "crohn", "responder", "glucocorticoid")
-YEAR_DAYS = 365.25
 
 _RESPONDER = re.compile(r"good_responders|major_improvement|BASDAI_responders")
 _NON_RESPONDER = re.compile(r"non_responders|non_good|no_or_clinically")
@@ -126,20 +126,19 @@ def mbma_design(records: pd.DataFrame, specs: Iterable[ArmSpec], model: Model, r
     arms' regimens from ``specs`` (:func:`.treatments.arm_specs`)."""
     used, unused = select_records(records, model)
     spec_of = {(s.study, s.arm): s for s in specs}
-    keys = list(dict.fromkeys(zip(used["study"], used["arm"])))
+    arms_rows = list(used.groupby(["study", "arm"], sort=False))
+    keys = [key for key, _ in arms_rows]
     subjects = tuple(f"{s}/{a}" for s, a in keys)
     t0 = float(run_in_days)
     arm_rows, conditions = [], []
-    for (study, arm), subject in zip(keys, subjects):
-        first = used[(used["study"] == study) & (used["arm"] == arm)].iloc[0]
-        spec = spec_of[(study, arm)]
+    for ((study, arm), rows), subject in zip(arms_rows, subjects):
+        first = rows.iloc[0]
         diseased = first["disease"] in DISEASES
-        conditions.append((subject, 0.0, "inflammation", 1.0 if diseased else 0.0))
-        t_end = float(used.loc[(used["study"] == study) & (used["arm"] == arm), "time_days"].max())
-        starts, levels = treatment_effect(spec, max(t_end, 1.0), ec50)
+        conditions.append((subject, 0.0, ACTIVITY, 1.0 if diseased else 0.0))
+        starts, levels = treatment_effect(spec_of[(study, arm)], max(float(rows["time_days"].max()), 1.0), ec50)
         if levels.size:
-            conditions += [(subject, 0.0, "anti_inflammatory", 0.0)]
-            conditions += [(subject, t0 + a, "anti_inflammatory", float(v)) for a, v in zip(starts, levels)]
+            conditions += [(subject, 0.0, TREATMENT, 0.0)]
+            conditions += [(subject, t0 + a, TREATMENT, float(v)) for a, v in zip(starts, levels)]
         mean_effect = float(levels[starts >= min(84.0, starts[-1])].mean()) if levels.size else 0.0
         arm_rows.append({"subject": subject, "study": study, "arm": arm, "disease": first["disease"],
                          "drug": first["drug"], "n": first["n"], "treatment_effect": mean_effect,

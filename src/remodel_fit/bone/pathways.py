@@ -15,25 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from ..data.arms import YEAR_DAYS
+from ..inference.predict import solve_draws
 from ..model.base import Model
-from ..solve.batch import solve_subjects
 from ..solve.options import SolverConfig
 from ..solve.scenarios import Scenario, scenario_inputs
 from .cytokines import ARMS, CYTOKINES
+from .inflammation_v2.signals import ACTIVITY
 
 QUANTILES = (0.05, 0.5, 0.95)
-ACTIVITY = "inflammation"
 
 
 def _solve(model: Model, params, varying, inputs, times, config) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    n = len(next(iter(varying.values())))
-    batched = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n,) + a.shape), inputs)
-    sol = solve_subjects(model, params, varying, jnp.asarray(times), batched, config)
+    sol = solve_draws(model, params, varying, inputs, times, config)
     return {k: np.asarray(v) for k, v in sol.observables.items()}, np.asarray(sol.ok)
 
 
@@ -42,7 +40,7 @@ def pathway_attribution(model: Model, base: Mapping[str, float], draws: Mapping[
                         config: SolverConfig = SolverConfig()) -> pd.DataFrame:
     """Quantiles over ``draws`` of the excess loss (percent of baseline) and of each arm's share, per
     observable and horizon: one row per (observable, years, pathway), pathway ``all`` the full model."""
-    times = np.concatenate([[0.0], 365.25 * np.asarray(years, dtype=float)])
+    times = np.concatenate([[0.0], YEAR_DAYS * np.asarray(years, dtype=float)])
     inputs = scenario_inputs(model, scenario, horizon=float(times[-1]), key="fit.pathways.scenario")
     background = {k: v for k, v in inputs.items() if k != ACTIVITY}
     params = model.params(dict(base))

@@ -19,22 +19,14 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from .common import settings, start, write_text
+    from .common import settings, start, typical_posterior, write_text
 
     config = settings(args.config)
     section = config.fit.pathways
     start()
     from ..bone.pathways import pathway_attribution, pathway_paragraph
     from ..errors import ConfigError
-    from ..inference.idata import read_idata
-    from ..inference.predict import fit_base, typical_draws
     from ..io import write_csv
-    from ..registry import get_model
-    from ..seeds import stage_key
-    from ..solve.options import SolverConfig
-    from ..validation import validated
 
     scenarios = config.fit.predict.scenarios or {}
     if section.scenario not in scenarios:
@@ -42,16 +34,11 @@ def run(args: argparse.Namespace) -> int:
                           f"({', '.join(scenarios) or 'none'})")
     if section.headline_years not in section.years:
         raise ConfigError(f"fit.pathways.headline_years: {section.headline_years:g} is not one of fit.pathways.years")
-    idata = read_idata(args.idata)
-    attrs = idata.posterior.attrs
-    model = get_model(attrs["model"])
+    _, model, base, draws, solver = typical_posterior(config, args.idata, section.draws, "pathways")
     for obs in section.observables:
         if obs not in model.observable_names:
             raise ConfigError(f"fit.pathways.observables: {obs!r} is not an observable of model {model.name!r}")
-    free = json.loads(attrs["free_parameters"])
-    draws = typical_draws(idata.posterior, free, section.draws, stage_key(int(attrs["seed"]), f"pathways:{attrs['fit_name']}"))
-    solver = validated(SolverConfig, json.loads(attrs.get("solver", "{}")), f"{args.idata}: attribute solver")
-    table = pathway_attribution(model, fit_base(idata), draws, scenarios[section.scenario], section.years,
+    table = pathway_attribution(model, base, draws, scenarios[section.scenario], section.years,
                                 section.observables, solver)
     write_csv(args.outdir / "pathways.csv", table)
     text = "\n\n".join(pathway_paragraph(table, obs, section.headline_years, scenarios[section.scenario].description

@@ -17,9 +17,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from .common import settings, start
+    from .common import settings, start, typical_posterior
 
     config = settings(args.config)
     predict = config.fit.predict
@@ -28,29 +26,19 @@ def run(args: argparse.Namespace) -> int:
 
     from ..bone.scenarios import DEFAULT_SCENARIOS
     from ..errors import ConfigError, ModelError
-    from ..inference.idata import read_idata
-    from ..inference.predict import fit_base, predict_scenarios, typical_draws
-    from ..validation import validated
+    from ..inference.predict import predict_scenarios
     from ..io import save_figure, write_csv
     from ..plots.predict import prediction_bands
-    from ..registry import get_model
-    from ..seeds import stage_key
-    from ..solve.options import SolverConfig
 
-    idata = read_idata(args.idata)
+    idata, model, base, draws, solver = typical_posterior(config, args.idata, predict.draws, "predict")
     attrs = idata.posterior.attrs
-    fit = config.fit.fits.get(attrs["fit_name"])
-    model = get_model(fit.model if fit is not None else attrs["model"])
-    free = json.loads(attrs["free_parameters"])
-    draws = typical_draws(idata.posterior, free, predict.draws, stage_key(int(attrs["seed"]), f"predict:{attrs['fit_name']}"))
     times = np.linspace(0.0, predict.horizon_days, predict.points)
     for obs in predict.observables:
         try:
             model.observable(obs)
         except ModelError as err:
             raise ConfigError(f"fit.predict.observables: {err}") from None
-    solver = validated(SolverConfig, json.loads(attrs.get("solver", "{}")), f"{args.idata}: attribute solver")
-    table = predict_scenarios(model, fit_base(idata), draws, predict.scenarios or DEFAULT_SCENARIOS,
+    table = predict_scenarios(model, base, draws, predict.scenarios or DEFAULT_SCENARIOS,
                               times, list(predict.observables), solver)
     write_csv(args.outdir / "scenarios.csv", table)
     save_figure(args.outdir / "scenarios.png", prediction_bands(table, {o.name: o.unit for o in model.observables}))

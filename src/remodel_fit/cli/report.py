@@ -36,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
             ppc_png=_optional(diag / "ppc.png"),
             predictions_png=_optional(root / "predict" / name / "scenarios.png"),
             measurements_png=_optional(diag / "measurements.png"),
-            pathways=(root / "pathways" / name / "pathways.md").read_text()
-            if (root / "pathways" / name / "pathways.md").is_file() else None,
+            pathways=_read_optional(root / "pathways" / name / "pathways.md"),
         ))
     loo = root / "compare" / "loo_compare.csv"
     first = next((n for n, f in config.fit.fits.items() if f.petab is None), None)
@@ -61,3 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _optional(path: Path) -> Path | None:
     return path if path.is_file() else None
+
+
+def _read_optional(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None

@@ -47,13 +47,11 @@ def predict_scenarios(
     doses without ``until`` run to the end of ``times``.
     """
     params = model.params(dict(base))
-    n = len(next(iter(draws.values())))
     varying = {p: jnp.asarray(v) for p, v in draws.items()}
     rows = []
     for name, scenario in scenarios.items():
         inputs = scenario_inputs(model, scenario, horizon=float(times[-1]), key=f"fit.predict.scenarios.{name}")
-        batched = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n,) + a.shape), inputs)
-        sol = solve_subjects(model, params, varying, jnp.asarray(times), batched, config)
+        sol = solve_draws(model, params, varying, inputs, times, config)
         ok = np.asarray(sol.ok)
         for obs in observables:
             values = np.asarray(sol.observables[obs])[ok]
@@ -64,6 +62,14 @@ def predict_scenarios(
             frame["draws"] = int(ok.sum())
             rows.append(frame)
     return pd.concat(rows, ignore_index=True)
+
+
+def solve_draws(model: Model, params, varying: Mapping[str, jnp.ndarray], inputs: Mapping, times,
+                config: SolverConfig = SolverConfig()):
+    """One solve per draw (``varying``: parameter -> one value per draw) of the same ``inputs`` at ``times``."""
+    n = len(next(iter(varying.values())))
+    batched = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n,) + a.shape), dict(inputs))
+    return solve_subjects(model, params, varying, jnp.asarray(times), batched, config)
 
 
 def fit_base(idata) -> dict[str, float]:
